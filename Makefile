@@ -1,0 +1,47 @@
+# Two commands on a fresh Debian machine: `make demo` (install, build the sample issue) and
+# `make test`. Everything else the project needs is installed from here.
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-lato poppler-utils
+SAMPLE := 2021-11-02
+
+.PHONY: demo test lint check-docs docs setup system-packages benchmark clean
+
+demo: setup
+	$(BIN)/bulletin build $(SAMPLE)
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+docs: setup
+	$(BIN)/python -m bulletin.docs docs/content-format.md
+
+benchmark: setup
+	$(BIN)/python benchmarks/build.py
+
+setup: system-packages $(STAMP)
+
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,148 @@
+"""Markdown for bulletin bodies: CommonMark without raw HTML, safe links, sections and sidebars."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.\-]*):")
+_CJK_RUN = re.compile(
+    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ebef]+"
+)
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")
+
+
+def has_cjk(text: str) -> bool:
+    """Whether the text holds at least one Chinese character."""
+    return bool(_CJK_CHAR.search(text))
+
+
+def is_safe_link(url: str) -> bool:
+    """Links to the web, to mail, or within the site; never javascript:, data:, file: ..."""
+    match = _SCHEME.match(url)
+    return match is None or match.group(1).lower() in SAFE_SCHEMES
+
+
+@dataclass(frozen=True)
+class Block:
+    """A `## Title` section or a `::: sidebar Title` box of a body, with its source line."""
+
+    title: str
+    line: int
+    tokens: tuple[Token, ...]
+
+
+@dataclass(frozen=True)
+class Body:
+    """A Markdown body split into its parts; lines are 0-based within the body."""
+
+    preamble: tuple[Token, ...]
+    sections: tuple[Block, ...]
+    sidebars: tuple[Block, ...]
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    """The one Markdown parser: CommonMark, raw HTML off, typographic quotes, sidebars."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True})
+    md.enable(["replacements", "smartquotes", "table"])
+    md.use(container_plugin, name="sidebar")
+    md.validateLink = is_safe_link  # type: ignore[method-assign]
+    md.core.ruler.push("lang_zh", _mark_chinese)
+    return md
+
+
+def split(body: str) -> Body:
+    """Parse a body and split it at its level-2 headings and top-level sidebars."""
+    tokens = parser().parse(body)
+    preamble: list[Token] = []
+    sections: list[tuple[str, int, list[Token]]] = []
+    sidebars: list[Block] = []
+    current = preamble
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type == "heading_open" and token.tag == "h2":
+            current = []
+            sections.append((tokens[i + 1].content.strip(), _line(token), current))
+            i += 3
+        elif token.type == "container_sidebar_open" and token.level == 0:
+            end = _closing(tokens, i)
+            title = token.info.strip().removeprefix("sidebar").strip()
+            sidebars.append(Block(title, _line(token), tuple(tokens[i + 1 : end])))
+            i = end + 1
+        else:
+            current.append(token)
+            i += 1
+    blocks = tuple(Block(title, line, tuple(part)) for title, line, part in sections)
+    return Body(tuple(preamble), blocks, tuple(sidebars))
+
+
+def render(tokens: tuple[Token, ...]) -> str:
+    """HTML for a run of block tokens."""
+    md = parser()
+    return str(md.renderer.render(list(tokens), md.options, {}))
+
+
+def render_inline(text: str) -> str:
+    """HTML for one line of inline Markdown (a news item, say)."""
+    return str(parser().renderInline(text))
+
+
+def links(tokens: tuple[Token, ...]) -> list[tuple[str, int]]:
+    """Every link target in the tokens, with the 0-based line of its block."""
+    found: list[tuple[str, int]] = []
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "link_open":
+                found.append((str(child.attrGet("href") or ""), _line(token)))
+    return found
+
+
+def _line(token: Token) -> int:
+    return token.map[0] if token.map else 0
+
+
+def _closing(tokens: list[Token], start: int) -> int:
+    depth = 0
+    for i in range(start, len(tokens)):
+        depth += tokens[i].nesting if tokens[i].type.startswith("container_") else 0
+        if depth == 0:
+            return i
+    return len(tokens) - 1
+
+
+def _mark_chinese(state: object) -> None:
+    """Wrap runs of Chinese characters in <span lang="zh-Hans"> so fonts and readers know."""
+    for block in getattr(state, "tokens", []):
+        if block.type != "inline" or not block.children or not _CJK_CHAR.search(block.content):
+            continue
+        children: list[Token] = []
+        for child in block.children:
+            children.extend(_split_text(child) if child.type == "text" else [child])
+        block.children = children
+
+
+def _split_text(token: Token) -> list[Token]:
+    parts: list[Token] = []
+    last = 0
+    for match in _CJK_RUN.finditer(token.content):
+        if not _CJK_CHAR.search(match.group()):
+            continue
+        parts.append(_text(token.content[last : match.start()]))
+        parts.append(Token("html_inline", "", 0, content='<span lang="zh-Hans">'))
+        parts.append(_text(match.group()))
+        parts.append(Token("html_inline", "", 0, content="</span>"))
+        last = match.end()
+    parts.append(_text(token.content[last:]))
+    return [p for p in parts if p.content]
+
+
+def _text(content: str) -> Token:
+    return Token("text", "", 0, content=content)

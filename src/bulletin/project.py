@@ -1,0 +1,142 @@
+"""Where a project keeps its content, templates and output, and reading all of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from bulletin.diagnostics import Diagnostic, Severity, display_path
+from bulletin.errors import BulletinError
+from bulletin.read import RawDocument, ReadError, read_markdown, read_yaml
+
+
+@dataclass(frozen=True)
+class Project:
+    """A bulletin project folder: content/, templates/ and build/ under one root."""
+
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def issues(self) -> Path:
+        return self.content / "issues"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+    def shown(self, path: Path) -> str:
+        return display_path(path, self.root)
+
+    def issue_folder(self, date: dt.date) -> Path:
+        return self.issues / date.isoformat()
+
+    def issue_names(self) -> list[str]:
+        """Names of all issue folders, oldest first."""
+        if not self.issues.is_dir():
+            return []
+        return sorted(p.name for p in self.issues.iterdir() if p.is_dir())
+
+
+def find_project(root: Path) -> Project:
+    """The project at `root`, or a clear error when it is not one."""
+    project = Project(root.resolve())
+    if not (project.content / "publication.yaml").is_file():
+        raise BulletinError(
+            f"{root}: error: not a bulletin project (no content/publication.yaml): run bulletin "
+            "in the project folder or pass --project DIR"
+        )
+    return project
+
+
+def parse_date(text: str) -> dt.date:
+    """An issue date given on the command line, or a one-line error."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BulletinError(
+            f"DATE {text!r}: error: not a real date: write it as YYYY-MM-DD, e.g. 2021-11-02"
+        ) from None
+
+
+def require_issue(project: Project, date: dt.date) -> Path:
+    """The folder of an existing issue, or a one-line error saying what exists."""
+    folder = project.issue_folder(date)
+    if not folder.is_dir():
+        known = ", ".join(project.issue_names()) or "none yet"
+        raise BulletinError(
+            f"{project.shown(folder)}: error: no issue dated {date.isoformat()} (issues: {known}): "
+            f"start one with 'bulletin new {date.isoformat()}'"
+        )
+    return folder
+
+
+@dataclass(frozen=True)
+class RawIssue:
+    """The files of one issue folder, as read; None where a file is missing or unreadable."""
+
+    folder: Path
+    shown: str
+    issue: RawDocument | None
+    top: tuple[RawDocument, ...]
+    worth_noting: RawDocument | None
+
+
+@dataclass(frozen=True)
+class RawProject:
+    """Everything read for a check or build, plus the problems met while reading."""
+
+    project: Project
+    publication: RawDocument | None
+    people: RawDocument | None
+    bodies: RawDocument | None
+    issues: tuple[RawIssue, ...]
+    problems: tuple[Diagnostic, ...]
+
+
+def read_project(project: Project, folders: list[Path]) -> RawProject:
+    """Read the shared files and the given issue folders; unreadable files become problems."""
+    reader = _Reader(project)
+    publication = reader.read(project.content / "publication.yaml")
+    people = reader.read(project.content / "people.yaml")
+    bodies = reader.read(project.content / "bodies.yaml")
+    issues = tuple(reader.read_issue(folder) for folder in folders)
+    return RawProject(project, publication, people, bodies, issues, tuple(reader.problems))
+
+
+class _Reader:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.problems: list[Diagnostic] = []
+
+    def read(self, path: Path) -> RawDocument | None:
+        shown = self.project.shown(path)
+        if not path.is_file():
+            self.problems.append(
+                Diagnostic(shown, 0, Severity.ERROR, "", "file missing: create it (see "
+                           "docs/content-format.md, or 'bulletin new' for an issue)")
+            )
+            return None
+        try:
+            return read_yaml(path, shown) if path.suffix == ".yaml" else read_markdown(path, shown)
+        except ReadError as error:
+            self.problems.append(error.diagnostic)
+            return None
+
+    def read_issue(self, folder: Path) -> RawIssue:
+        top_files = sorted((folder / "top").glob("*.md"))
+        return RawIssue(
+            folder,
+            self.project.shown(folder),
+            self.read(folder / "issue.md"),
+            tuple(doc for doc in map(self.read, top_files) if doc is not None),
+            self.read(folder / "worth-noting.md"),
+        )

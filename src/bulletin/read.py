@@ -1,0 +1,141 @@
+"""Read content files into raw documents that remember the line of every value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from bulletin.diagnostics import Diagnostic, Severity
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """One content file as read, before any checking.
+
+    path: the file on disk.
+    shown: the path as shown in diagnostics.
+    data: the YAML data (front matter, or the whole file for .yaml), plain Python values;
+        a scalar YAML could not turn into a value (an impossible date) stays a string.
+    lines: the 1-based line of every value, keyed by its path in `data`, e.g. ("policy", "date").
+    body: the Markdown after the front matter ('' for .yaml files).
+    body_line: the line of the file on which `body` starts.
+    """
+
+    path: Path
+    shown: str
+    data: Any
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1
+
+    def line(self, path: FieldPath) -> int:
+        """The line of a value, or of its nearest parent that has one."""
+        while path not in self.lines and path:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+class ReadError(Exception):
+    """A file that cannot be read at all; carries the diagnostic to show."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(str(diagnostic))
+        self.diagnostic = diagnostic
+
+
+def read_yaml(path: Path, shown: str) -> RawDocument:
+    """Read a whole YAML file."""
+    text = _read_text(path, shown)
+    data, lines = _parse_yaml(text, shown, first_line=1)
+    return RawDocument(path, shown, data, lines)
+
+
+def read_markdown(path: Path, shown: str) -> RawDocument:
+    """Read a Markdown file with YAML front matter between `---` lines."""
+    text = _read_text(path, shown)
+    fences = list(YAMLHandler.FM_BOUNDARY.finditer(text, 0))[:2]
+    if len(fences) < 2 or fences[0].start() != 0:
+        raise ReadError(
+            _problem(shown, 1, "no front matter: start the file with a line '---', the YAML "
+                     "fields, then another line '---'")
+        )
+    opening, closing = fences
+    front = text[opening.end() : closing.start()]
+    data, lines = _parse_yaml(front, shown, first_line=_line_at(text, opening.end()))
+    body = text[closing.end() :]
+    body_line = _line_at(text, closing.end())
+    return RawDocument(path, shown, data, lines, body, body_line)
+
+
+def _line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _read_text(path: Path, shown: str) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ReadError(
+            _problem(shown, line, f"the file is not UTF-8 (byte 0x{raw[error.start]:02x}): "
+                     "save it as UTF-8 in your editor")
+        ) from None
+
+
+def _parse_yaml(text: str, shown: str, first_line: int) -> tuple[Any, dict[FieldPath, int]]:
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = first_line + (mark.line if mark else 0)
+        reason = error.problem or error.context or "malformed YAML"
+        raise ReadError(
+            _problem(shown, line, f"malformed YAML: {reason}: check indentation, colons and "
+                     "quotes (quote text that contains ': ' or starts with a special character)")
+        ) from None
+    lines: dict[FieldPath, int] = {(): first_line}
+    if node is None:
+        return {}, lines
+    return _Converter(first_line, lines).value(node, ()), lines
+
+
+def _problem(shown: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic(shown, line, Severity.ERROR, "", message)
+
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Converter:
+    """Turns a YAML node tree into plain values, recording the line of each."""
+
+    def __init__(self, first_line: int, lines: dict[FieldPath, int]) -> None:
+        self.first_line = first_line
+        self.lines = lines
+        self.constructor = yaml.SafeLoader("")
+
+    def value(self, node: yaml.Node, path: FieldPath) -> Any:
+        self.lines.setdefault(path, self.first_line + node.start_mark.line)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = str(self.scalar(key_node))
+                self.lines[(*path, key)] = self.first_line + key_node.start_mark.line
+                result[key] = self.value(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, yaml.constructor.ConstructorError):
+            return str(node.value)

@@ -1,0 +1,65 @@
+"""Render a typed issue to HTML with the project's jinja2 templates (web page and print source)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from bulletin.model import Issue
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The house style: a folder of templates and stylesheets (the project's templates/)."""
+
+    folder: Path
+
+    @cached_property
+    def environment(self) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.folder),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters.update(longdate=longdate, shortdate=shortdate, runin=runin)
+        return env
+
+    def stylesheet(self, name: str) -> str:
+        return (self.folder / name).read_text(encoding="utf-8")
+
+
+def render_web(issue: Issue, theme: Theme, pdf_name: str, css_href: str) -> str:
+    """The issue's web page, linking its stylesheet and its PDF."""
+    template = theme.environment.get_template("web.html")
+    return template.render(issue=issue, pdf_name=pdf_name, css_href=css_href)
+
+
+def render_print(issue: Issue, theme: Theme) -> str:
+    """The self-contained HTML (stylesheet inlined) that WeasyPrint lays out as the PDF."""
+    template = theme.environment.get_template("print.html")
+    return template.render(issue=issue, css=Markup(theme.stylesheet("print.css")))
+
+
+def longdate(day: dt.date) -> str:
+    """'November 2, 2021', the house form of a full date."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def shortdate(day: dt.date) -> str:
+    """'September 29', a date within the issue's year."""
+    return f"{day:%B} {day.day}"
+
+
+def runin(html: Markup, label: str) -> Markup:
+    """Put a bold run-in label ('At a glance:') at the start of the first paragraph."""
+    lead = Markup('<p><strong class="runin">{}:</strong> ').format(escape(label))
+    if html.startswith("<p>"):
+        return Markup(lead + html[3:])
+    return Markup(lead + "</p>" + html)

@@ -1,0 +1,174 @@
+"""The content schema: every file's fields, declared once for checking, docs and scaffolding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+
+class Kind(str, Enum):
+    """What a field holds, in the words shown to editors."""
+
+    TEXT = "text"
+    CHINESE = "Chinese text"
+    INTEGER = "whole number"
+    DATE = "date (YYYY-MM-DD)"
+    URL = "web address (https://...)"
+    EMAIL = "email address"
+    LANGUAGE = "language code"
+    PERSON = "person id from people.yaml"
+    BODY = "issuing body from bodies.yaml"
+    MAPPING = "group of fields"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a content file.
+
+    name: the YAML key.
+    kind: what the value must be.
+    doc: one line for the docs and for scaffold hints.
+    required: whether the field must be present and not empty.
+    many: the value is a list of `kind` (at least one item when required).
+    fields: the sub-fields, when kind is MAPPING.
+    example: a value used in the docs.
+    """
+
+    name: str
+    kind: Kind
+    doc: str
+    required: bool = True
+    many: bool = False
+    fields: tuple[Field, ...] = ()
+    example: Any = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A `## Heading` section of a Markdown body."""
+
+    title: str
+    doc: str
+    required: bool = True
+
+
+LANGUAGES = {"en": "EN", "zh": "CN", "de": "DE", "fr": "FR", "ja": "JA", "ko": "KO", "ru": "RU"}
+"""Language codes allowed on sources, with the tag printed after the source."""
+
+DEFAULT_LABELS = {
+    "top": "Top 5",
+    "at_a_glance": "At a glance",
+    "comment": "Comment",
+    "worth_noting": "Worth noting",
+    "contents": "Contents",
+    "authors": "Authors",
+    "editorial_team": "Editorial team",
+    "publisher": "Publisher",
+    "policy_name": "Policy name",
+    "issuing_bodies": "Issuing bodies",
+    "issuing_body": "Issuing body",
+    "date": "Date",
+    "pdf": "Download the PDF",
+}
+"""Printed labels; publication.yaml `labels` overrides any of them."""
+
+PUBLICATION = (
+    Field("series", Kind.TEXT, "series title printed on the masthead", example="China Industries"),
+    Field("language", Kind.LANGUAGE, "language of the publication", required=False, example="en"),
+    Field("base_url", Kind.URL, "address where the built site is published",
+          example="https://bulletin.example.org/"),
+    Field("publisher", Kind.MAPPING, "publisher block on the last page", fields=(
+        Field("name", Kind.TEXT, "short name", example="MERICS"),
+        Field("full_name", Kind.TEXT, "full name", required=False,
+              example="Mercator Institute for China Studies"),
+        Field("address", Kind.TEXT, "postal address, one line per item", many=True,
+              example=["Klosterstraße 64", "10179 Berlin"]),
+        Field("phone", Kind.TEXT, "telephone number", required=False, example="+49 30 3440 999 0"),
+        Field("email", Kind.EMAIL, "general email address", required=False,
+              example="info@merics.de"),
+        Field("website", Kind.URL, "publisher's website", required=False,
+              example="https://www.merics.org"),
+    )),
+    Field("contact", Kind.MAPPING, "address readers write to about the bulletin", fields=(
+        Field("text", Kind.TEXT, "sentence before the contact address", required=False,
+              example="Questions and comments are welcome at"),
+        Field("email", Kind.EMAIL, "contact email address", example="publications@merics.de"),
+    )),
+    Field("labels", Kind.MAPPING, "printed labels that differ from the defaults", required=False,
+          fields=tuple(
+              Field(key, Kind.TEXT, f"default {value!r}", required=False, example=value)
+              for key, value in DEFAULT_LABELS.items()
+          )),
+)
+
+PERSON = (
+    Field("name", Kind.TEXT, "full name as printed", example="Alexander Brown"),
+    Field("role", Kind.TEXT, "role and affiliation as printed", example="Analyst, MERICS"),
+)
+"""Fields of each entry of people.yaml, keyed by a person id such as `alexander-brown`."""
+
+BODY_DOC = "full name of the issuing body, keyed by its abbreviation"
+
+ISSUE = (
+    Field("date", Kind.DATE, "publication date, the same as the folder name", example="2021-11-02"),
+    Field("authors", Kind.PERSON, "analysts who wrote the issue", many=True,
+          example=["alexander-brown", "gregor-sebastian"]),
+    Field("editors", Kind.MAPPING, "editorial team", many=True, fields=(
+        Field("person", Kind.PERSON, "person id", example="claudia-wessling"),
+        Field("role", Kind.TEXT, "role in this team", example="Managing editor"),
+    )),
+)
+
+TOP_ITEM = (
+    Field("rank", Kind.INTEGER, "place in the Top 5 (1, 2, ... with no gaps)", example=1),
+    Field("title", Kind.TEXT, "headline of the item",
+          example="Carbon neutrality plan puts local officials under pressure"),
+    Field("policy", Kind.MAPPING, "policy document the item analyses", fields=(
+        Field("name", Kind.TEXT, "policy name in English",
+              example="National Standardization Development Outline"),
+        Field("name_zh", Kind.CHINESE, "original Chinese title, verbatim",
+              example="中共中央 国务院印发《国家标准化发展纲要》"),
+        Field("url", Kind.URL, "link to the document (leave out if unknown)", required=False,
+              example="http://www.gov.cn/zhengce/2021-10/10/content_5641727.htm"),
+        Field("issuers", Kind.BODY, "issuing bodies, by abbreviation", many=True,
+              example=["CCPCC", "State Council"]),
+        Field("date", Kind.DATE, "date the policy was issued, not after the issue date",
+              example="2021-10-10"),
+    )),
+)
+
+TOP_ITEM_SECTIONS = (
+    Section("At a glance", "summary paragraph, usually followed by a bullet list"),
+    Section("Comment", "the house comment: the analysis, one or more paragraphs"),
+)
+"""Sections of a Top-5 item's body, in order. Sidebars are `::: sidebar Title` blocks."""
+
+SOURCE = (
+    Field("label", Kind.TEXT, "name of the source", example="MIIT notice"),
+    Field("url", Kind.URL, "link to the source (leave out if unknown)", required=False,
+          example="https://www.miit.gov.cn/"),
+    Field("lang", Kind.LANGUAGE, "language of the source (" + ", ".join(LANGUAGES) + ")", example="zh"),
+)
+
+WORTH_NOTING = (
+    Field("groups", Kind.MAPPING, "groups of news items, such as Policy news", many=True, fields=(
+        Field("title", Kind.TEXT, "group heading", example="Policy news"),
+        Field("items", Kind.MAPPING, "dated one-line news items", many=True, fields=(
+            Field("date", Kind.DATE, "date of the news, not after the issue date",
+                  example="2021-09-30"),
+            Field("text", Kind.TEXT, "news in one sentence (inline Markdown allowed)",
+                  example="MIIT lists 987 pilot projects for 5G in medical care"),
+            Field("sources", Kind.MAPPING, "sources of the news", many=True, fields=SOURCE),
+        )),
+    )),
+)
+
+FILES = {
+    "publication.yaml": PUBLICATION,
+    "people.yaml": PERSON,
+    "issue.md": ISSUE,
+    "top/NN-slug.md": TOP_ITEM,
+    "worth-noting.md": WORTH_NOTING,
+}
+"""Every file kind and its fields, for the docs."""

@@ -1,0 +1,341 @@
+"""Check raw content against the schema and the rules between files; collect every problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bulletin import markdown
+from bulletin.diagnostics import Diagnostic, Severity, did_you_mean
+from bulletin.project import RawIssue, RawProject
+from bulletin.read import FieldPath, RawDocument
+from bulletin.schema import (
+    ISSUE,
+    LANGUAGES,
+    PERSON,
+    PUBLICATION,
+    TOP_ITEM,
+    TOP_ITEM_SECTIONS,
+    WORTH_NOTING,
+    Field,
+    Kind,
+)
+
+_TODO = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)?TODO\b")
+_LINK_SCHEME = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.\-]*):|<([A-Za-z][A-Za-z0-9+.\-]*):[^\s>]*>")
+
+
+def validate(raw: RawProject) -> list[Diagnostic]:
+    """Every problem in the project's shared files and the given issues, sorted."""
+    checker = _Checker(raw)
+    checker.check_shared()
+    for issue in raw.issues:
+        checker.check_issue(issue)
+    return sorted([*raw.problems, *checker.found])
+
+
+@dataclass
+class _Checker:
+    raw: RawProject
+    found: list[Diagnostic] = field(default_factory=list)
+    people: set[str] = field(default_factory=set)
+    bodies: set[str] = field(default_factory=set)
+
+    def report(self, doc: RawDocument, path: FieldPath, message: str,
+               severity: Severity = Severity.ERROR, line: int | None = None) -> None:
+        where = doc.line(path) if line is None else line
+        self.found.append(Diagnostic(doc.shown, where, severity, _dotted(path), message))
+
+    # Shared files
+
+    def check_shared(self) -> None:
+        raw = self.raw
+        if raw.publication:
+            self.check_fields(raw.publication, PUBLICATION, raw.publication.data, ())
+        if raw.people:
+            self.people = set(self.check_registry(raw.people, PERSON))
+        if raw.bodies:
+            self.bodies = set(self.check_registry(raw.bodies, None))
+
+    def check_registry(self, doc: RawDocument, fields: tuple[Field, ...] | None) -> list[str]:
+        if not isinstance(doc.data, dict):
+            self.report(doc, (), "expected entries of the form 'id: ...', one per line")
+            return []
+        for key, value in doc.data.items():
+            if fields is None:
+                self.check_value(doc, Field(key, Kind.TEXT, "full name"), value, (key,))
+            else:
+                self.check_fields(doc, fields, value, (key,))
+        return [str(key) for key in doc.data]
+
+    # Issues
+
+    def check_issue(self, issue: RawIssue) -> None:
+        date = self.check_issue_file(issue)
+        self.check_top_items(issue, date)
+        if issue.worth_noting:
+            doc = issue.worth_noting
+            self.check_fields(doc, WORTH_NOTING, doc.data, ())
+            self.check_body(doc)
+            for path, value in _values(doc.data, ()):
+                if path[-1:] == ("date",):
+                    self.check_not_after(doc, path, value, date, "the news")
+
+    def check_issue_file(self, issue: RawIssue) -> dt.date | None:
+        doc = issue.issue
+        if doc is None:
+            return None
+        self.check_fields(doc, ISSUE, doc.data, ())
+        self.check_body(doc)
+        date = doc.data.get("date") if isinstance(doc.data, dict) else None
+        if not isinstance(date, dt.date):
+            return None
+        if date.isoformat() != issue.folder.name:
+            self.report(doc, ("date",), f"{date} does not match the folder name "
+                        f"{issue.folder.name!r}: make them the same date")
+        return date
+
+    def check_top_items(self, issue: RawIssue, date: dt.date | None) -> None:
+        if not issue.top:
+            self.found.append(Diagnostic(f"{issue.shown}/top", 0, Severity.ERROR, "",
+                                         "no Top-5 items: add files such as top/01-slug.md"))
+        ranks: dict[int, RawDocument] = {}
+        for doc in issue.top:
+            self.check_fields(doc, TOP_ITEM, doc.data, ())
+            self.check_top_body(doc)
+            data = doc.data if isinstance(doc.data, dict) else {}
+            policy = data.get("policy") if isinstance(data.get("policy"), dict) else {}
+            self.check_not_after(doc, ("policy", "date"), policy.get("date"), date, "the policy")
+            rank = data.get("rank")
+            if isinstance(rank, int) and not isinstance(rank, bool):
+                if rank in ranks:
+                    self.report(doc, ("rank",), f"rank {rank} is also used by "
+                                f"{ranks[rank].shown}: give each item its own rank")
+                ranks.setdefault(rank, doc)
+        self.check_ranks_contiguous(ranks)
+
+    def check_ranks_contiguous(self, ranks: dict[int, RawDocument]) -> None:
+        expected = range(1, len(ranks) + 1)
+        for rank, doc in sorted(ranks.items()):
+            if rank not in expected:
+                missing = sorted(set(expected) - set(ranks))
+                self.report(doc, ("rank",), f"rank {rank} leaves a gap: ranks must run 1 to "
+                            f"{len(ranks)} (missing {', '.join(map(str, missing))})")
+
+    def check_not_after(self, doc: RawDocument, path: FieldPath, value: Any,
+                        issue_date: dt.date | None, what: str) -> None:
+        if isinstance(value, dt.date) and issue_date and value > issue_date:
+            self.report(doc, path, f"{what} is dated {value}, after the issue date "
+                        f"{issue_date}: correct the date")
+
+    # Bodies
+
+    def check_top_body(self, doc: RawDocument) -> None:
+        body = self.check_body(doc)
+        names = [s.title for s in TOP_ITEM_SECTIONS]
+        if body.preamble:
+            self.report(doc, (), f"text before the first section: start the body with "
+                        f"'## {names[0]}'", line=doc.body_line + _first_line(body.preamble))
+        seen: set[str] = set()
+        for section in body.sections:
+            line = doc.body_line + section.line
+            if section.title not in names:
+                hint = did_you_mean(section.title, names) or f" (sections: {', '.join(names)})"
+                self.report(doc, (), f"unknown section '## {section.title}'{hint}", line=line)
+            elif section.title in seen:
+                self.report(doc, (), f"section '## {section.title}' appears twice: merge them",
+                            line=line)
+            elif not section.tokens:
+                self.report(doc, (), f"section '## {section.title}' is empty: write it",
+                            line=line)
+            seen.add(section.title)
+        for spec in TOP_ITEM_SECTIONS:
+            if spec.required and spec.title not in seen:
+                self.report(doc, (), f"section '## {spec.title}' missing: add it ({spec.doc})",
+                            line=doc.body_line)
+        for sidebar in body.sidebars:
+            if not sidebar.title:
+                self.report(doc, (), "sidebar without a title: write '::: sidebar Title'",
+                            line=doc.body_line + sidebar.line)
+
+    def check_body(self, doc: RawDocument) -> markdown.Body:
+        body = markdown.split(doc.body)
+        blocks = [body.preamble, *(b.tokens for b in (*body.sections, *body.sidebars))]
+        for tokens in blocks:
+            for href, line in markdown.links(tokens):
+                if href.strip() in ("", "#"):
+                    self.report(doc, (), f"placeholder link {href!r}: give the real address "
+                                "or remove the link", line=self.find_line(doc, line, "]("))
+        for number, text in enumerate(doc.body.splitlines()):
+            for match in _LINK_SCHEME.finditer(text):
+                scheme = match.group(1) or match.group(2)
+                if not markdown.is_safe_link(f"{scheme}:"):
+                    self.report(doc, (), f"unsafe link scheme '{scheme}:': only "
+                                "http, https and mailto links are allowed",
+                                line=doc.body_line + number)
+            if _TODO.match(text):
+                self.report(doc, (), "unfinished: replace the TODO hint with the text",
+                            line=doc.body_line + number)
+        return body
+
+    def find_line(self, doc: RawDocument, block_line: int, needle: str) -> int:
+        lines = doc.body.splitlines()
+        for number in range(block_line, len(lines)):
+            if needle in lines[number]:
+                return doc.body_line + number
+        return doc.body_line + block_line
+
+    # Fields
+
+    def check_fields(self, doc: RawDocument, fields: tuple[Field, ...], data: Any,
+                     path: FieldPath) -> None:
+        if not isinstance(data, dict):
+            self.report(doc, path, f"expected a group of fields ({_names(fields)}), "
+                        f"found {_kind_of(data)}")
+            return
+        known = [f.name for f in fields]
+        for key in data:
+            if key not in known:
+                self.report(doc, (*path, key), f"unknown field{did_you_mean(key, known)}: "
+                            f"fields here are {', '.join(known)}", Severity.WARNING)
+        for spec in fields:
+            self.check_field(doc, spec, data, (*path, spec.name))
+
+    def check_field(self, doc: RawDocument, spec: Field, data: dict[str, Any],
+                    path: FieldPath) -> None:
+        value = data.get(spec.name)
+        if spec.kind is Kind.URL and spec.name in data and value in (None, "", "#"):
+            self.report(doc, path, f"placeholder link {value or ''!r}: give the real address "
+                        "or leave the field out")
+        elif spec.name not in data:
+            if spec.required:
+                self.report(doc, path, f"required field missing: add '{spec.name}:' with "
+                            f"the {spec.doc}")
+        elif value in (None, "", [], {}):
+            if spec.required:
+                self.report(doc, path, f"empty: fill in the {spec.doc}")
+        elif spec.many:
+            if not isinstance(value, list):
+                self.report(doc, path, f"expected a list of {spec.kind.value}, found "
+                            f"{_kind_of(value)}: write it as [a, b] or as '- ' lines")
+                return
+            for i, item in enumerate(value):
+                self.check_value(doc, spec, item, (*path, i))
+        else:
+            self.check_value(doc, spec, value, path)
+
+    def check_value(self, doc: RawDocument, spec: Field, value: Any, path: FieldPath) -> None:
+        if spec.kind is Kind.MAPPING:
+            self.check_fields(doc, spec.fields, value, path)
+            return
+        problem = _SCALAR_CHECKS[spec.kind](self, value)
+        if problem:
+            self.report(doc, path, problem)
+        elif isinstance(value, str) and _TODO.match(value):
+            self.report(doc, path, f"unfinished: replace the TODO hint with the {spec.doc}")
+
+    def person(self, value: Any) -> str | None:
+        if not isinstance(value, str) or value not in self.people:
+            return (f"unknown person {value!r}{did_you_mean(str(value), self.people)}: "
+                    "use an id from content/people.yaml or add the person there")
+        return None
+
+    def body(self, value: Any) -> str | None:
+        if not isinstance(value, str) or value not in self.bodies:
+            return (f"unknown issuing body {value!r}{did_you_mean(str(value), self.bodies)}: "
+                    "use an abbreviation from content/bodies.yaml or add the body there")
+        return None
+
+
+def _text(_: _Checker, value: Any) -> str | None:
+    if isinstance(value, str):
+        return None
+    return f"expected text, found {_kind_of(value)}: put the value in quotes"
+
+
+def _chinese(checker: _Checker, value: Any) -> str | None:
+    if isinstance(value, str) and not markdown.has_cjk(value):
+        return f"{value!r} has no Chinese characters: give the original Chinese title"
+    return _text(checker, value)
+
+
+def _integer(_: _Checker, value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None
+    return f"expected a whole number, found {_kind_of(value)}"
+
+
+def _date(_: _Checker, value: Any) -> str | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
+        return f"{value} is not a real date: check the month and day"
+    return f"expected a date written YYYY-MM-DD, found {_kind_of(value)} {value!r}"
+
+
+def _url(_: _Checker, value: Any) -> str | None:
+    if not isinstance(value, str) or not re.match(r"https?://[^\s/]+", value):
+        return f"expected a web address starting with https:// or http://, found {value!r}"
+    return None
+
+
+def _email(_: _Checker, value: Any) -> str | None:
+    if isinstance(value, str) and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        return None
+    return f"expected an email address like name@example.org, found {value!r}"
+
+
+def _language(_: _Checker, value: Any) -> str | None:
+    if value in LANGUAGES:
+        return None
+    return (f"unknown language {value!r}{did_you_mean(str(value), LANGUAGES)}: "
+            f"use one of {', '.join(LANGUAGES)}")
+
+
+_SCALAR_CHECKS = {
+    Kind.TEXT: _text,
+    Kind.CHINESE: _chinese,
+    Kind.INTEGER: _integer,
+    Kind.DATE: _date,
+    Kind.URL: _url,
+    Kind.EMAIL: _email,
+    Kind.LANGUAGE: _language,
+    Kind.PERSON: _Checker.person,
+    Kind.BODY: _Checker.body,
+}
+
+
+def _values(data: Any, path: FieldPath) -> Iterable[tuple[FieldPath, Any]]:
+    """Every value in nested data, with its path."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(
+        data, list) else ()
+    for key, value in items:
+        yield (*path, key), value
+        yield from _values(value, (*path, key))
+
+
+def _dotted(path: FieldPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
+def _names(fields: tuple[Field, ...]) -> str:
+    return ", ".join(f.name for f in fields)
+
+
+def _kind_of(value: Any) -> str:
+    names = {dict: "a group of fields", list: "a list", str: "text", bool: "yes/no",
+             int: "a number", float: "a number", type(None): "nothing"}
+    if isinstance(value, dt.date):
+        return "a date"
+    return names.get(type(value), type(value).__name__)
+
+
+def _first_line(tokens: tuple[Any, ...]) -> int:
+    return next((t.map[0] for t in tokens if t.map), 0)
+

@@ -1,0 +1,80 @@
+"""Shared fixtures: a copy of the sample project in a temporary folder, the CLI, one sample build."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = "2021-11-02"
+SAMPLE_FOLDER = Path("content/issues") / SAMPLE
+
+
+def copy_project(destination: Path) -> Path:
+    """A private copy of the repository's content and templates, to edit freely."""
+    shutil.copytree(REPO / "content", destination / "content")
+    shutil.copytree(REPO / "templates", destination / "templates")
+    return destination
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """The sample project, copied to a temporary folder."""
+    return copy_project(tmp_path / "project")
+
+
+def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `bulletin --project ROOT ARGS...` in a subprocess, as an editor would."""
+    command = [sys.executable, "-m", "bulletin", "--project", str(root), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace one exact piece of a content file (which must be there)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class SampleBuild:
+    """The sample issue built once for the session; `warnings` are WeasyPrint's log records."""
+
+    root: Path
+    html: Path
+    pdf: Path
+    warnings: tuple[str, ...]
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
+    """Build the sample issue in-process, recording anything WeasyPrint logs."""
+    from bulletin.build import build
+    from bulletin.project import find_project, parse_date
+
+    root = copy_project(tmp_path_factory.mktemp("sample"))
+    collect = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collect)
+    try:
+        outputs, _ = build(find_project(root), [parse_date(SAMPLE)])
+    finally:
+        logger.removeHandler(collect)
+    paths = {output.path.suffix: output.path for output in outputs}
+    html = root / "build" / "issues" / SAMPLE / "index.html"
+    return SampleBuild(root, html, paths[".pdf"], tuple(collect.messages))
