@@ -1,4 +1,4 @@
-"""Shared fixtures: a copy of the sample project in a temporary folder, the CLI, one sample build."""
+"""Shared fixtures: a temporary copy of the sample project, the CLI, one sample build."""
 
 from __future__ import annotations
 

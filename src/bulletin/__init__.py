@@ -1,3 +1,3 @@
-"""bulletin: write a policy-analysis newsletter as Markdown, check it, publish it as PDF and HTML."""
+"""bulletin: write a policy newsletter as Markdown, check it, publish it as PDF and HTML."""
 
 __version__ = "0.1.0"

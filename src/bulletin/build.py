@@ -1,4 +1,4 @@
-"""Check, then render issues to their web page and PDF under build/, writing every file atomically."""
+"""Check, then render issues to web page and PDF under build/, writing every file atomically."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 from bulletin.diagnostics import Diagnostic, has_errors
 from bulletin.errors import ContentError
 from bulletin.model import Issue, build_issue
-from bulletin.project import Project, RawProject, read_project, require_issue
+from bulletin.project import Project
 from bulletin.render import Theme, render_print, render_web
-from bulletin.validate import validate
+from bulletin.validate import check
 from bulletin.write import write_atomic
 
 WEB_CSS = "assets/web.css"
@@ -26,16 +26,6 @@ class Output:
     path: Path
     data: bytes
     seconds: float
-
-
-def check(project: Project, dates: list[dt.date] | None) -> tuple[RawProject, list[Diagnostic]]:
-    """Read and check the given issues (all when `dates` is None), with the shared files."""
-    if dates is None:
-        folders = [project.issues / name for name in project.issue_names()]
-    else:
-        folders = [require_issue(project, date) for date in dates]
-    raw = read_project(project, folders)
-    return raw, validate(raw)
 
 
 def build(

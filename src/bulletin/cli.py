@@ -13,8 +13,14 @@ _debug = False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=".", show_default=True, help="The project folder (holds content/).")
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holds content/).",
+)
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 @click.version_option(package_name="bulletin")
 @click.pass_context
@@ -28,8 +34,14 @@ def cli(ctx: click.Context, project_dir: Path, debug: bool) -> None:
 @cli.command()
 @click.argument("dates", nargs=-1, metavar="[DATE]...")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Print diagnostics as text lines or as JSON.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Print diagnostics as text lines or as JSON.",
+)
 @click.pass_obj
 def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format: str) -> None:
     """Check issues (all of them when no DATE is given) and report every problem.
@@ -37,9 +49,9 @@ def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format
     Each problem is printed as `path:line: error|warning: field: message`.
     The exit code is 1 when any error is found (or any warning, with --strict).
     """
-    from bulletin.build import check as check_issues
     from bulletin.diagnostics import Severity, has_errors, to_json
     from bulletin.project import find_project
+    from bulletin.validate import check as check_issues
 
     project = find_project(project_dir)
     raw, diagnostics = check_issues(project, _dates(dates))
@@ -50,8 +62,11 @@ def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format
             click.echo(str(diagnostic))
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     files = len(raw.issues) + 3
-    click.echo(f"{errors} error(s), {len(diagnostics) - errors} warning(s) in "
-               f"{len(raw.issues)} issue(s) and {files - len(raw.issues)} shared files", err=True)
+    click.echo(
+        f"{errors} error(s), {len(diagnostics) - errors} warning(s) in "
+        f"{len(raw.issues)} issue(s) and {files - len(raw.issues)} shared files",
+        err=True,
+    )
     if has_errors(diagnostics, strict):
         sys.exit(1)
 
@@ -73,8 +88,10 @@ def build(project_dir: Path, dates: tuple[str, ...], strict: bool) -> None:
     start = time.perf_counter()
 
     def report(output: Output) -> None:
-        click.echo(f"wrote {project.shown(output.path)} ({_size(len(output.data))}, "
-                   f"{output.seconds * 1000:.0f} ms)")
+        click.echo(
+            f"wrote {project.shown(output.path)} ({_size(len(output.data))}, "
+            f"{output.seconds * 1000:.0f} ms)"
+        )
 
     _, warnings = build_issues(project, _dates(dates), strict, on_output=report)
     for warning in warnings:
@@ -116,8 +133,11 @@ def main() -> None:
     except Exception as error:
         if _debug:
             raise
-        click.echo(f"error: internal error: {type(error).__name__}: {error} "
-                   "(run with --debug for the traceback)", err=True)
+        click.echo(
+            f"error: internal error: {type(error).__name__}: {error} "
+            "(run with --debug for the traceback)",
+            err=True,
+        )
         sys.exit(2)
 
 

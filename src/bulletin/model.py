@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from bulletin import markdown
-from bulletin.project import RawIssue, RawProject
+from bulletin.project import RawIssue, RawProject, item_anchor, slugify
 from bulletin.read import RawDocument
 from bulletin.schema import DEFAULT_LABELS, LANGUAGES
 
@@ -142,6 +140,12 @@ class Issue:
     worth_noting: tuple[NewsGroup, ...]
 
     @property
+    def issuers(self) -> tuple[IssuingBody, ...]:
+        """Every body that issued a Top-5 policy, once each, in order of appearance."""
+        bodies = (body for item in self.top for body in item.policy.issuers)
+        return tuple(dict.fromkeys(bodies))
+
+    @property
     def slug(self) -> str:
         """The file stem of the issue's PDF: series and date, e.g. china-industries-2021-11-02."""
         return f"{slugify(self.publication.series)}-{self.date.isoformat()}"
@@ -164,11 +168,6 @@ def build_issue(raw: RawProject, issue: RawIssue) -> Issue:
         top=tuple(top),
         worth_noting=tuple(_news_group(group) for group in groups),
     )
-
-
-def slugify(text: str) -> str:
-    """Lowercase words joined by hyphens, for file names and anchors."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _publication(data: dict[str, Any]) -> Publication:
@@ -198,7 +197,7 @@ def _top_item(doc: RawDocument, bodies: dict[str, IssuingBody]) -> TopItem:
     policy = data["policy"]
     return TopItem(
         rank=data["rank"],
-        anchor=slugify(re.sub(r"^\d+[-_ ]*", "", Path(doc.path).stem)) or f"item-{data['rank']}",
+        anchor=item_anchor(doc.path),
         title=data["title"],
         at_a_glance=sections["At a glance"],
         comment=sections["Comment"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,23 @@ class Project:
         if not self.issues.is_dir():
             return []
         return sorted(p.name for p in self.issues.iterdir() if p.is_dir())
+
+
+RESERVED_ANCHORS = frozenset(
+    {"content", "contents-title", "top", "top-title", "worth-noting", "worth-noting-title"}
+)
+"""Ids the templates use for themselves; no item or group may take them."""
+
+
+def slugify(text: str) -> str:
+    """Lowercase words joined by hyphens, for file names and anchors."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def item_anchor(path: Path) -> str:
+    """A Top-5 item's anchor: its file name without the number, 01-carbon-neutrality.md ->
+    carbon-neutrality. Stable as long as the file keeps its name."""
+    return slugify(re.sub(r"^\d+[-_ ]*", "", path.stem)) or slugify(path.stem)
 
 
 def find_project(root: Path) -> Project:
@@ -121,8 +139,14 @@ class _Reader:
         shown = self.project.shown(path)
         if not path.is_file():
             self.problems.append(
-                Diagnostic(shown, 0, Severity.ERROR, "", "file missing: create it (see "
-                           "docs/content-format.md, or 'bulletin new' for an issue)")
+                Diagnostic(
+                    shown,
+                    0,
+                    Severity.ERROR,
+                    "",
+                    "file missing: create it (see "
+                    "docs/content-format.md, or 'bulletin new' for an issue)",
+                )
             )
             return None
         try:

@@ -62,8 +62,12 @@ def read_markdown(path: Path, shown: str) -> RawDocument:
     fences = list(YAMLHandler.FM_BOUNDARY.finditer(text, 0))[:2]
     if len(fences) < 2 or fences[0].start() != 0:
         raise ReadError(
-            _problem(shown, 1, "no front matter: start the file with a line '---', the YAML "
-                     "fields, then another line '---'")
+            _problem(
+                shown,
+                1,
+                "no front matter: start the file with a line '---', the YAML "
+                "fields, then another line '---'",
+            )
         )
     opening, closing = fences
     front = text[opening.end() : closing.start()]
@@ -84,8 +88,12 @@ def _read_text(path: Path, shown: str) -> str:
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise ReadError(
-            _problem(shown, line, f"the file is not UTF-8 (byte 0x{raw[error.start]:02x}): "
-                     "save it as UTF-8 in your editor")
+            _problem(
+                shown,
+                line,
+                f"the file is not UTF-8 (byte 0x{raw[error.start]:02x}): "
+                "save it as UTF-8 in your editor",
+            )
         ) from None
 
 
@@ -97,8 +105,12 @@ def _parse_yaml(text: str, shown: str, first_line: int) -> tuple[Any, dict[Field
         line = first_line + (mark.line if mark else 0)
         reason = error.problem or error.context or "malformed YAML"
         raise ReadError(
-            _problem(shown, line, f"malformed YAML: {reason}: check indentation, colons and "
-                     "quotes (quote text that contains ': ' or starts with a special character)")
+            _problem(
+                shown,
+                line,
+                f"malformed YAML: {reason}: check indentation, colons and "
+                "quotes (quote text that contains ': ' or starts with a special character)",
+            )
         ) from None
     lines: dict[FieldPath, int] = {(): first_line}
     if node is None:

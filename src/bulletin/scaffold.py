@@ -19,13 +19,17 @@ def scaffold_issue(project: Project, date: dt.date) -> list[Path]:
     """Create content/issues/DATE/ with issue.md, five Top-5 items and worth-noting.md."""
     folder = project.issue_folder(date)
     if folder.exists():
-        raise BulletinError(f"{project.shown(folder)}: error: the issue already exists: "
-                            "edit its files, or pick another date")
+        raise BulletinError(
+            f"{project.shown(folder)}: error: the issue already exists: "
+            "edit its files, or pick another date"
+        )
     team = _latest_team(project, date)
     files = {folder / "issue.md": _front_matter(ISSUE, {"date": date, **team})}
     for rank in range(1, TOP_ITEMS + 1):
         body = "".join(f"\n## {s.title}\n\nTODO: {s.doc}\n" for s in TOP_ITEM_SECTIONS)
-        files[folder / "top" / f"{rank:02d}-item.md"] = _front_matter(TOP_ITEM, {"rank": rank}) + body
+        files[folder / "top" / f"{rank:02d}-item.md"] = (
+            _front_matter(TOP_ITEM, {"rank": rank}) + body
+        )
     files[folder / "worth-noting.md"] = _front_matter(WORTH_NOTING, {})
     for path, text in files.items():
         write_atomic(path, text.encode("utf-8"))
@@ -74,5 +78,7 @@ def _field_lines(spec: Field, value: Any, indent: str) -> list[str]:
     if spec.many:
         shown = "[" + ", ".join(map(str, value)) + "]" if value else "[]"
         return [f"{indent}{spec.name}: {shown}{hint}\n"]
-    shown = "" if value is None else f" {value.isoformat() if isinstance(value, dt.date) else value}"
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    shown = "" if value is None else f" {value}"
     return [f"{indent}{spec.name}:{shown}{hint}\n"]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a field holds, in the words shown to editors."""
 
     TEXT = "text"
@@ -76,30 +76,76 @@ DEFAULT_LABELS = {
 PUBLICATION = (
     Field("series", Kind.TEXT, "series title printed on the masthead", example="China Industries"),
     Field("language", Kind.LANGUAGE, "language of the publication", required=False, example="en"),
-    Field("base_url", Kind.URL, "address where the built site is published",
-          example="https://bulletin.example.org/"),
-    Field("publisher", Kind.MAPPING, "publisher block on the last page", fields=(
-        Field("name", Kind.TEXT, "short name", example="MERICS"),
-        Field("full_name", Kind.TEXT, "full name", required=False,
-              example="Mercator Institute for China Studies"),
-        Field("address", Kind.TEXT, "postal address, one line per item", many=True,
-              example=["Klosterstraße 64", "10179 Berlin"]),
-        Field("phone", Kind.TEXT, "telephone number", required=False, example="+49 30 3440 999 0"),
-        Field("email", Kind.EMAIL, "general email address", required=False,
-              example="info@merics.de"),
-        Field("website", Kind.URL, "publisher's website", required=False,
-              example="https://www.merics.org"),
-    )),
-    Field("contact", Kind.MAPPING, "address readers write to about the bulletin", fields=(
-        Field("text", Kind.TEXT, "sentence before the contact address", required=False,
-              example="Questions and comments are welcome at"),
-        Field("email", Kind.EMAIL, "contact email address", example="publications@merics.de"),
-    )),
-    Field("labels", Kind.MAPPING, "printed labels that differ from the defaults", required=False,
-          fields=tuple(
-              Field(key, Kind.TEXT, f"default {value!r}", required=False, example=value)
-              for key, value in DEFAULT_LABELS.items()
-          )),
+    Field(
+        "base_url",
+        Kind.URL,
+        "address where the built site is published",
+        example="https://bulletin.example.org/",
+    ),
+    Field(
+        "publisher",
+        Kind.MAPPING,
+        "publisher block on the last page",
+        fields=(
+            Field("name", Kind.TEXT, "short name", example="MERICS"),
+            Field(
+                "full_name",
+                Kind.TEXT,
+                "full name",
+                required=False,
+                example="Mercator Institute for China Studies",
+            ),
+            Field(
+                "address",
+                Kind.TEXT,
+                "postal address, one line per item",
+                many=True,
+                example=["Klosterstraße 64", "10179 Berlin"],
+            ),
+            Field(
+                "phone", Kind.TEXT, "telephone number", required=False, example="+49 30 3440 999 0"
+            ),
+            Field(
+                "email",
+                Kind.EMAIL,
+                "general email address",
+                required=False,
+                example="info@merics.de",
+            ),
+            Field(
+                "website",
+                Kind.URL,
+                "publisher's website",
+                required=False,
+                example="https://www.merics.org",
+            ),
+        ),
+    ),
+    Field(
+        "contact",
+        Kind.MAPPING,
+        "address readers write to about the bulletin",
+        fields=(
+            Field(
+                "text",
+                Kind.TEXT,
+                "sentence before the contact address",
+                required=False,
+                example="Questions and comments are welcome at",
+            ),
+            Field("email", Kind.EMAIL, "contact email address", example="publications@merics.de"),
+        ),
+    ),
+    Field(
+        "labels",
+        Kind.MAPPING,
+        "printed labels that differ from the defaults",
+        required=False,
+        fields=tuple(
+            Field(key, Kind.TEXT, f"default {value!r}", required=False, example=value)
+            for key, value in DEFAULT_LABELS.items()
+        ),
+    ),
 )
 
 PERSON = (
@@ -112,30 +158,72 @@ BODY_DOC = "full name of the issuing body, keyed by its abbreviation"
 
 ISSUE = (
     Field("date", Kind.DATE, "publication date, the same as the folder name", example="2021-11-02"),
-    Field("authors", Kind.PERSON, "analysts who wrote the issue", many=True,
-          example=["alexander-brown", "gregor-sebastian"]),
-    Field("editors", Kind.MAPPING, "editorial team", many=True, fields=(
-        Field("person", Kind.PERSON, "person id", example="claudia-wessling"),
-        Field("role", Kind.TEXT, "role in this team", example="Managing editor"),
-    )),
+    Field(
+        "authors",
+        Kind.PERSON,
+        "analysts who wrote the issue",
+        many=True,
+        example=["alexander-brown", "gregor-sebastian"],
+    ),
+    Field(
+        "editors",
+        Kind.MAPPING,
+        "editorial team",
+        many=True,
+        fields=(
+            Field("person", Kind.PERSON, "person id", example="claudia-wessling"),
+            Field("role", Kind.TEXT, "role in this team", example="Managing editor"),
+        ),
+    ),
 )
 
 TOP_ITEM = (
     Field("rank", Kind.INTEGER, "place in the Top 5 (1, 2, ... with no gaps)", example=1),
-    Field("title", Kind.TEXT, "headline of the item",
-          example="Carbon neutrality plan puts local officials under pressure"),
-    Field("policy", Kind.MAPPING, "policy document the item analyses", fields=(
-        Field("name", Kind.TEXT, "policy name in English",
-              example="National Standardization Development Outline"),
-        Field("name_zh", Kind.CHINESE, "original Chinese title, verbatim",
-              example="中共中央 国务院印发《国家标准化发展纲要》"),
-        Field("url", Kind.URL, "link to the document (leave out if unknown)", required=False,
-              example="http://www.gov.cn/zhengce/2021-10/10/content_5641727.htm"),
-        Field("issuers", Kind.BODY, "issuing bodies, by abbreviation", many=True,
-              example=["CCPCC", "State Council"]),
-        Field("date", Kind.DATE, "date the policy was issued, not after the issue date",
-              example="2021-10-10"),
-    )),
+    Field(
+        "title",
+        Kind.TEXT,
+        "headline of the item",
+        example="Carbon neutrality plan puts local officials under pressure",
+    ),
+    Field(
+        "policy",
+        Kind.MAPPING,
+        "policy document the item analyses",
+        fields=(
+            Field(
+                "name",
+                Kind.TEXT,
+                "policy name in English",
+                example="National Standardization Development Outline",
+            ),
+            Field(
+                "name_zh",
+                Kind.CHINESE,
+                "original Chinese title, verbatim",
+                example="中共中央 国务院印发《国家标准化发展纲要》",
+            ),
+            Field(
+                "url",
+                Kind.URL,
+                "link to the document (leave out if unknown)",
+                required=False,
+                example="http://www.gov.cn/zhengce/2021-10/10/content_5641727.htm",
+            ),
+            Field(
+                "issuers",
+                Kind.BODY,
+                "issuing bodies, by abbreviation",
+                many=True,
+                example=["CCPCC", "State Council"],
+            ),
+            Field(
+                "date",
+                Kind.DATE,
+                "date the policy was issued, not after the issue date",
+                example="2021-10-10",
+            ),
+        ),
+    ),
 )
 
 TOP_ITEM_SECTIONS = (
@@ -146,22 +234,47 @@ TOP_ITEM_SECTIONS = (
 
 SOURCE = (
     Field("label", Kind.TEXT, "name of the source", example="MIIT notice"),
-    Field("url", Kind.URL, "link to the source (leave out if unknown)", required=False,
-          example="https://www.miit.gov.cn/"),
-    Field("lang", Kind.LANGUAGE, "language of the source (" + ", ".join(LANGUAGES) + ")", example="zh"),
+    Field(
+        "url",
+        Kind.URL,
+        "link to the source (leave out if unknown)",
+        required=False,
+        example="https://www.miit.gov.cn/",
+    ),
+    Field("lang", Kind.LANGUAGE, f"language of the source ({', '.join(LANGUAGES)})", example="zh"),
 )
 
 WORTH_NOTING = (
-    Field("groups", Kind.MAPPING, "groups of news items, such as Policy news", many=True, fields=(
-        Field("title", Kind.TEXT, "group heading", example="Policy news"),
-        Field("items", Kind.MAPPING, "dated one-line news items", many=True, fields=(
-            Field("date", Kind.DATE, "date of the news, not after the issue date",
-                  example="2021-09-30"),
-            Field("text", Kind.TEXT, "news in one sentence (inline Markdown allowed)",
-                  example="MIIT lists 987 pilot projects for 5G in medical care"),
-            Field("sources", Kind.MAPPING, "sources of the news", many=True, fields=SOURCE),
-        )),
-    )),
+    Field(
+        "groups",
+        Kind.MAPPING,
+        "groups of news items, such as Policy news",
+        many=True,
+        fields=(
+            Field("title", Kind.TEXT, "group heading", example="Policy news"),
+            Field(
+                "items",
+                Kind.MAPPING,
+                "dated one-line news items",
+                many=True,
+                fields=(
+                    Field(
+                        "date",
+                        Kind.DATE,
+                        "date of the news, not after the issue date",
+                        example="2021-09-30",
+                    ),
+                    Field(
+                        "text",
+                        Kind.TEXT,
+                        "news in one sentence (inline Markdown allowed)",
+                        example="MIIT lists 987 pilot projects for 5G in medical care",
+                    ),
+                    Field("sources", Kind.MAPPING, "sources of the news", many=True, fields=SOURCE),
+                ),
+            ),
+        ),
+    ),
 )
 
 FILES = {

@@ -10,7 +10,16 @@ from typing import Any
 
 from bulletin import markdown
 from bulletin.diagnostics import Diagnostic, Severity, did_you_mean
-from bulletin.project import RawIssue, RawProject
+from bulletin.project import (
+    RESERVED_ANCHORS,
+    Project,
+    RawIssue,
+    RawProject,
+    item_anchor,
+    read_project,
+    require_issue,
+    slugify,
+)
 from bulletin.read import FieldPath, RawDocument
 from bulletin.schema import (
     ISSUE,
@@ -25,7 +34,19 @@ from bulletin.schema import (
 )
 
 _TODO = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)?TODO\b")
-_LINK_SCHEME = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.\-]*):|<([A-Za-z][A-Za-z0-9+.\-]*):[^\s>]*>")
+_LINK_SCHEME = re.compile(
+    r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.\-]*):|<([A-Za-z][A-Za-z0-9+.\-]*):[^\s>]*>"
+)
+
+
+def check(project: Project, dates: list[dt.date] | None) -> tuple[RawProject, list[Diagnostic]]:
+    """Read and check the given issues (all when `dates` is None), with the shared files."""
+    if dates is None:
+        folders = [project.issues / name for name in project.issue_names()]
+    else:
+        folders = [require_issue(project, date) for date in dates]
+    raw = read_project(project, folders)
+    return raw, validate(raw)
 
 
 def validate(raw: RawProject) -> list[Diagnostic]:
@@ -44,8 +65,14 @@ class _Checker:
     people: set[str] = field(default_factory=set)
     bodies: set[str] = field(default_factory=set)
 
-    def report(self, doc: RawDocument, path: FieldPath, message: str,
-               severity: Severity = Severity.ERROR, line: int | None = None) -> None:
+    def report(
+        self,
+        doc: RawDocument,
+        path: FieldPath,
+        message: str,
+        severity: Severity = Severity.ERROR,
+        line: int | None = None,
+    ) -> None:
         where = doc.line(path) if line is None else line
         self.found.append(Diagnostic(doc.shown, where, severity, _dotted(path), message))
 
@@ -83,6 +110,39 @@ class _Checker:
             for path, value in _values(doc.data, ()):
                 if path[-1:] == ("date",):
                     self.check_not_after(doc, path, value, date, "the news")
+        self.check_anchors(issue)
+
+    def check_anchors(self, issue: RawIssue) -> None:
+        """Item and group anchors must be unique on the page (links and PDF need it)."""
+        taken = dict.fromkeys(RESERVED_ANCHORS, "the page itself")
+        for doc in issue.top:
+            anchor = item_anchor(doc.path)
+            if anchor in taken or f"{anchor}-title" in taken:
+                self.report(
+                    doc,
+                    (),
+                    f"the file name gives the anchor #{anchor}, already used by "
+                    f"{taken.get(anchor, taken.get(anchor + '-title'))}: rename the file",
+                    line=0,
+                )
+            taken |= {anchor: doc.shown, f"{anchor}-title": doc.shown}
+        news = issue.worth_noting
+        if news is None or not isinstance(news.data, dict):
+            return
+        groups = news.data.get("groups")
+        for i, group in enumerate(groups if isinstance(groups, list) else []):
+            title = group.get("title") if isinstance(group, dict) else None
+            anchor = slugify(title) if isinstance(title, str) else ""
+            if not anchor:
+                continue
+            if anchor in taken or f"{anchor}-title" in taken:
+                self.report(
+                    news,
+                    ("groups", i, "title"),
+                    f"the title gives the anchor #{anchor}, already used by "
+                    f"{taken.get(anchor, 'another part')}: choose another title",
+                )
+            taken |= {anchor: f"group {title!r}", f"{anchor}-title": f"group {title!r}"}
 
     def check_issue_file(self, issue: RawIssue) -> dt.date | None:
         doc = issue.issue
@@ -94,26 +154,42 @@ class _Checker:
         if not isinstance(date, dt.date):
             return None
         if date.isoformat() != issue.folder.name:
-            self.report(doc, ("date",), f"{date} does not match the folder name "
-                        f"{issue.folder.name!r}: make them the same date")
+            self.report(
+                doc,
+                ("date",),
+                f"{date} does not match the folder name "
+                f"{issue.folder.name!r}: make them the same date",
+            )
         return date
 
     def check_top_items(self, issue: RawIssue, date: dt.date | None) -> None:
         if not issue.top:
-            self.found.append(Diagnostic(f"{issue.shown}/top", 0, Severity.ERROR, "",
-                                         "no Top-5 items: add files such as top/01-slug.md"))
+            self.found.append(
+                Diagnostic(
+                    f"{issue.shown}/top",
+                    0,
+                    Severity.ERROR,
+                    "",
+                    "no Top-5 items: add files such as top/01-slug.md",
+                )
+            )
         ranks: dict[int, RawDocument] = {}
         for doc in issue.top:
             self.check_fields(doc, TOP_ITEM, doc.data, ())
             self.check_top_body(doc)
             data = doc.data if isinstance(doc.data, dict) else {}
-            policy = data.get("policy") if isinstance(data.get("policy"), dict) else {}
+            policy = data.get("policy")
+            policy = policy if isinstance(policy, dict) else {}
             self.check_not_after(doc, ("policy", "date"), policy.get("date"), date, "the policy")
             rank = data.get("rank")
             if isinstance(rank, int) and not isinstance(rank, bool):
                 if rank in ranks:
-                    self.report(doc, ("rank",), f"rank {rank} is also used by "
-                                f"{ranks[rank].shown}: give each item its own rank")
+                    self.report(
+                        doc,
+                        ("rank",),
+                        f"rank {rank} is also used by "
+                        f"{ranks[rank].shown}: give each item its own rank",
+                    )
                 ranks.setdefault(rank, doc)
         self.check_ranks_contiguous(ranks)
 
@@ -122,14 +198,22 @@ class _Checker:
         for rank, doc in sorted(ranks.items()):
             if rank not in expected:
                 missing = sorted(set(expected) - set(ranks))
-                self.report(doc, ("rank",), f"rank {rank} leaves a gap: ranks must run 1 to "
-                            f"{len(ranks)} (missing {', '.join(map(str, missing))})")
+                self.report(
+                    doc,
+                    ("rank",),
+                    f"rank {rank} leaves a gap: ranks must run 1 to "
+                    f"{len(ranks)} (missing {', '.join(map(str, missing))})",
+                )
 
-    def check_not_after(self, doc: RawDocument, path: FieldPath, value: Any,
-                        issue_date: dt.date | None, what: str) -> None:
+    def check_not_after(
+        self, doc: RawDocument, path: FieldPath, value: Any, issue_date: dt.date | None, what: str
+    ) -> None:
         if isinstance(value, dt.date) and issue_date and value > issue_date:
-            self.report(doc, path, f"{what} is dated {value}, after the issue date "
-                        f"{issue_date}: correct the date")
+            self.report(
+                doc,
+                path,
+                f"{what} is dated {value}, after the issue date {issue_date}: correct the date",
+            )
 
     # Bodies
 
@@ -137,8 +221,12 @@ class _Checker:
         body = self.check_body(doc)
         names = [s.title for s in TOP_ITEM_SECTIONS]
         if body.preamble:
-            self.report(doc, (), f"text before the first section: start the body with "
-                        f"'## {names[0]}'", line=doc.body_line + _first_line(body.preamble))
+            self.report(
+                doc,
+                (),
+                f"text before the first section: start the body with '## {names[0]}'",
+                line=doc.body_line + _first_line(body.preamble),
+            )
         seen: set[str] = set()
         for section in body.sections:
             line = doc.body_line + section.line
@@ -146,20 +234,28 @@ class _Checker:
                 hint = did_you_mean(section.title, names) or f" (sections: {', '.join(names)})"
                 self.report(doc, (), f"unknown section '## {section.title}'{hint}", line=line)
             elif section.title in seen:
-                self.report(doc, (), f"section '## {section.title}' appears twice: merge them",
-                            line=line)
+                self.report(
+                    doc, (), f"section '## {section.title}' appears twice: merge them", line=line
+                )
             elif not section.tokens:
-                self.report(doc, (), f"section '## {section.title}' is empty: write it",
-                            line=line)
+                self.report(doc, (), f"section '## {section.title}' is empty: write it", line=line)
             seen.add(section.title)
         for spec in TOP_ITEM_SECTIONS:
             if spec.required and spec.title not in seen:
-                self.report(doc, (), f"section '## {spec.title}' missing: add it ({spec.doc})",
-                            line=doc.body_line)
+                self.report(
+                    doc,
+                    (),
+                    f"section '## {spec.title}' missing: add it ({spec.doc})",
+                    line=doc.body_line,
+                )
         for sidebar in body.sidebars:
             if not sidebar.title:
-                self.report(doc, (), "sidebar without a title: write '::: sidebar Title'",
-                            line=doc.body_line + sidebar.line)
+                self.report(
+                    doc,
+                    (),
+                    "sidebar without a title: write '::: sidebar Title'",
+                    line=doc.body_line + sidebar.line,
+                )
 
     def check_body(self, doc: RawDocument) -> markdown.Body:
         body = markdown.split(doc.body)
@@ -167,18 +263,30 @@ class _Checker:
         for tokens in blocks:
             for href, line in markdown.links(tokens):
                 if href.strip() in ("", "#"):
-                    self.report(doc, (), f"placeholder link {href!r}: give the real address "
-                                "or remove the link", line=self.find_line(doc, line, "]("))
+                    self.report(
+                        doc,
+                        (),
+                        f"placeholder link {href!r}: give the real address or remove the link",
+                        line=self.find_line(doc, line, "]("),
+                    )
         for number, text in enumerate(doc.body.splitlines()):
             for match in _LINK_SCHEME.finditer(text):
                 scheme = match.group(1) or match.group(2)
                 if not markdown.is_safe_link(f"{scheme}:"):
-                    self.report(doc, (), f"unsafe link scheme '{scheme}:': only "
-                                "http, https and mailto links are allowed",
-                                line=doc.body_line + number)
+                    self.report(
+                        doc,
+                        (),
+                        f"unsafe link scheme '{scheme}:': only "
+                        "http, https and mailto links are allowed",
+                        line=doc.body_line + number,
+                    )
             if _TODO.match(text):
-                self.report(doc, (), "unfinished: replace the TODO hint with the text",
-                            line=doc.body_line + number)
+                self.report(
+                    doc,
+                    (),
+                    "unfinished: replace the TODO hint with the text",
+                    line=doc.body_line + number,
+                )
         return body
 
     def find_line(self, doc: RawDocument, block_line: int, needle: str) -> int:
@@ -190,37 +298,52 @@ class _Checker:
 
     # Fields
 
-    def check_fields(self, doc: RawDocument, fields: tuple[Field, ...], data: Any,
-                     path: FieldPath) -> None:
+    def check_fields(
+        self, doc: RawDocument, fields: tuple[Field, ...], data: Any, path: FieldPath
+    ) -> None:
         if not isinstance(data, dict):
-            self.report(doc, path, f"expected a group of fields ({_names(fields)}), "
-                        f"found {_kind_of(data)}")
+            self.report(
+                doc, path, f"expected a group of fields ({_names(fields)}), found {_kind_of(data)}"
+            )
             return
         known = [f.name for f in fields]
         for key in data:
             if key not in known:
-                self.report(doc, (*path, key), f"unknown field{did_you_mean(key, known)}: "
-                            f"fields here are {', '.join(known)}", Severity.WARNING)
+                self.report(
+                    doc,
+                    (*path, key),
+                    f"unknown field{did_you_mean(key, known)}: fields here are {', '.join(known)}",
+                    Severity.WARNING,
+                )
         for spec in fields:
             self.check_field(doc, spec, data, (*path, spec.name))
 
-    def check_field(self, doc: RawDocument, spec: Field, data: dict[str, Any],
-                    path: FieldPath) -> None:
+    def check_field(
+        self, doc: RawDocument, spec: Field, data: dict[str, Any], path: FieldPath
+    ) -> None:
         value = data.get(spec.name)
         if spec.kind is Kind.URL and spec.name in data and value in (None, "", "#"):
-            self.report(doc, path, f"placeholder link {value or ''!r}: give the real address "
-                        "or leave the field out")
+            self.report(
+                doc,
+                path,
+                f"placeholder link {value or ''!r}: give the real address or leave the field out",
+            )
         elif spec.name not in data:
             if spec.required:
-                self.report(doc, path, f"required field missing: add '{spec.name}:' with "
-                            f"the {spec.doc}")
+                self.report(
+                    doc, path, f"required field missing: add '{spec.name}:' with the {spec.doc}"
+                )
         elif value in (None, "", [], {}):
             if spec.required:
                 self.report(doc, path, f"empty: fill in the {spec.doc}")
         elif spec.many:
             if not isinstance(value, list):
-                self.report(doc, path, f"expected a list of {spec.kind.value}, found "
-                            f"{_kind_of(value)}: write it as [a, b] or as '- ' lines")
+                self.report(
+                    doc,
+                    path,
+                    f"expected a list of {spec.kind.value}, found "
+                    f"{_kind_of(value)}: write it as [a, b] or as '- ' lines",
+                )
                 return
             for i, item in enumerate(value):
                 self.check_value(doc, spec, item, (*path, i))
@@ -239,14 +362,18 @@ class _Checker:
 
     def person(self, value: Any) -> str | None:
         if not isinstance(value, str) or value not in self.people:
-            return (f"unknown person {value!r}{did_you_mean(str(value), self.people)}: "
-                    "use an id from content/people.yaml or add the person there")
+            return (
+                f"unknown person {value!r}{did_you_mean(str(value), self.people)}: "
+                "use an id from content/people.yaml or add the person there"
+            )
         return None
 
     def body(self, value: Any) -> str | None:
         if not isinstance(value, str) or value not in self.bodies:
-            return (f"unknown issuing body {value!r}{did_you_mean(str(value), self.bodies)}: "
-                    "use an abbreviation from content/bodies.yaml or add the body there")
+            return (
+                f"unknown issuing body {value!r}{did_you_mean(str(value), self.bodies)}: "
+                "use an abbreviation from content/bodies.yaml or add the body there"
+            )
         return None
 
 
@@ -291,8 +418,10 @@ def _email(_: _Checker, value: Any) -> str | None:
 def _language(_: _Checker, value: Any) -> str | None:
     if value in LANGUAGES:
         return None
-    return (f"unknown language {value!r}{did_you_mean(str(value), LANGUAGES)}: "
-            f"use one of {', '.join(LANGUAGES)}")
+    return (
+        f"unknown language {value!r}{did_you_mean(str(value), LANGUAGES)}: "
+        f"use one of {', '.join(LANGUAGES)}"
+    )
 
 
 _SCALAR_CHECKS = {
@@ -310,8 +439,13 @@ _SCALAR_CHECKS = {
 
 def _values(data: Any, path: FieldPath) -> Iterable[tuple[FieldPath, Any]]:
     """Every value in nested data, with its path."""
-    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(
-        data, list) else ()
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
     for key, value in items:
         yield (*path, key), value
         yield from _values(value, (*path, key))
@@ -329,8 +463,15 @@ def _names(fields: tuple[Field, ...]) -> str:
 
 
 def _kind_of(value: Any) -> str:
-    names = {dict: "a group of fields", list: "a list", str: "text", bool: "yes/no",
-             int: "a number", float: "a number", type(None): "nothing"}
+    names = {
+        dict: "a group of fields",
+        list: "a list",
+        str: "text",
+        bool: "yes/no",
+        int: "a number",
+        float: "a number",
+        type(None): "nothing",
+    }
     if isinstance(value, dt.date):
         return "a date"
     return names.get(type(value), type(value).__name__)
@@ -338,4 +479,3 @@ def _kind_of(value: Any) -> str:
 
 def _first_line(tokens: tuple[Any, ...]) -> int:
     return next((t.map[0] for t in tokens if t.map), 0)
-

@@ -1,0 +1,95 @@
+"""Wall times of `bulletin build`, `bulletin check` and `bulletin --help` on the sample issue,
+against a bare script that imports WeasyPrint and renders the same final print HTML.
+
+Run: .venv/bin/python benchmarks/build.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATE = "2021-11-02"
+BARE = """
+import sys, weasyprint
+weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])
+"""
+
+
+def wall(command: list[str], runs: int) -> list[float]:
+    """Wall time of each of `runs` runs of a command (after one untimed warm-up run)."""
+    subprocess.run(command, check=True, capture_output=True)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def final_print_html(root: Path) -> Path:
+    """The exact HTML that `bulletin build` hands to WeasyPrint, written to a file."""
+    from bulletin.model import build_issue
+    from bulletin.project import find_project, parse_date
+    from bulletin.render import Theme, render_print
+    from bulletin.validate import check
+
+    project = find_project(root)
+    raw, _ = check(project, [parse_date(DATE)])
+    html = render_print(build_issue(raw, raw.issues[0]), Theme(project.templates))
+    path = root / "final-print.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def row(name: str, times: list[float]) -> str:
+    return (
+        f"{name:<28} median {statistics.median(times) * 1000:7.0f} ms   "
+        f"min {min(times) * 1000:7.0f} ms   ({len(times)} runs)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    runs = parser.parse_args().runs
+    bulletin = [sys.executable, "-m", "bulletin"]
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        shutil.copytree(REPO / "content", root / "content")
+        shutil.copytree(REPO / "templates", root / "templates")
+        html = final_print_html(root)
+        results = {
+            "bulletin build": wall([*bulletin, "--project", folder, "build", DATE], runs),
+            "bare WeasyPrint render": wall(
+                [
+                    sys.executable,
+                    "-c",
+                    BARE,
+                    str(html),
+                    str(root / "templates"),
+                    str(root / "bare.pdf"),
+                ],
+                runs,
+            ),
+            "bulletin check": wall([*bulletin, "--project", folder, "check", DATE], runs),
+            "bulletin --help": wall([*bulletin, "--help"], runs),
+            "python startup": wall([sys.executable, "-c", "pass"], runs),
+        }
+    for name, times in results.items():
+        print(row(name, times))
+    ratio = statistics.median(results["bulletin build"]) / statistics.median(
+        results["bare WeasyPrint render"]
+    )
+    print(f"build / bare render: {ratio:.2f}x (aim <= 1.15x)")
+
+
+if __name__ == "__main__":
+    main()
