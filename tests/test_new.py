@@ -42,7 +42,7 @@ def test_new_issue_copies_the_team_of_the_latest_issue(project):
     assert new["authors"] == old["authors"]
     assert new["editors"] == old["editors"]
     assert sorted(p.name for p in (folder / "top").iterdir()) == [
-        f"0{rank}-item.md" for rank in range(1, 6)
+        f"0{rank}-item-{rank}.md" for rank in range(1, 6)
     ]
 
 
@@ -50,7 +50,7 @@ def test_new_issue_fails_check_until_filled_then_passes(project):
     assert run(project, "new", DATE).returncode == 0
     unfilled = run(project, "check", DATE)
     assert unfilled.returncode == 1
-    assert "top/01-item.md:3: error: title: empty" in unfilled.stdout
+    assert "top/01-item-1.md:3: error: title: empty" in unfilled.stdout
     assert "unfinished: replace the TODO hint" in unfilled.stdout
 
     folder = project / "content" / "issues" / DATE

@@ -27,7 +27,7 @@ def scaffold_issue(project: Project, date: dt.date) -> list[Path]:
     files = {folder / "issue.md": _front_matter(ISSUE, {"date": date, **team})}
     for rank in range(1, TOP_ITEMS + 1):
         body = "".join(f"\n## {s.title}\n\nTODO: {s.doc}\n" for s in TOP_ITEM_SECTIONS)
-        files[folder / "top" / f"{rank:02d}-item.md"] = (
+        files[folder / "top" / f"{rank:02d}-item-{rank}.md"] = (
             _front_matter(TOP_ITEM, {"rank": rank}) + body
         )
     files[folder / "worth-noting.md"] = _front_matter(WORTH_NOTING, {})
