@@ -44,9 +44,10 @@ def build(
         raise ContentError(diagnostics)
     theme = Theme(project.templates)
     issues = [build_issue(raw, issue) for issue in raw.issues]
-    outputs = [_stylesheet(project, theme)]
-    for issue in issues:
-        outputs += _render_issue(project, theme, issue)
+    with theme.errors(project.shown):
+        outputs = [_stylesheet(project, theme)]
+        for issue in issues:
+            outputs += _render_issue(project, theme, issue)
     for output in outputs:
         write_atomic(output.path, output.data)
         on_output(output)

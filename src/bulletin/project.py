@@ -78,6 +78,8 @@ def find_project(root: Path) -> Project:
 def parse_date(text: str) -> dt.date:
     """An issue date given on the command line, or a one-line error."""
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
         raise BulletinError(

@@ -101,7 +101,12 @@ def _parse_yaml(text: str, shown: str, first_line: int) -> tuple[Any, dict[Field
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        # An unclosed quote or bracket is only noticed lines later (often at the closing
+        # '---'); YAML's context mark is where it was opened, the line to fix.
+        opened = (error.context or "").startswith(
+            ("while scanning a quoted scalar", "while parsing a flow")
+        )
+        mark = (error.context_mark if opened else None) or error.problem_mark or error.context_mark
         line = first_line + (mark.line if mark else 0)
         reason = error.problem or error.context or "malformed YAML"
         raise ReadError(
@@ -115,7 +120,7 @@ def _parse_yaml(text: str, shown: str, first_line: int) -> tuple[Any, dict[Field
     lines: dict[FieldPath, int] = {(): first_line}
     if node is None:
         return {}, lines
-    return _Converter(first_line, lines).value(node, ()), lines
+    return _Converter(shown, first_line, lines).value(node, ()), lines
 
 
 def _problem(shown: str, line: int, message: str) -> Diagnostic:
@@ -128,7 +133,8 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _Converter:
     """Turns a YAML node tree into plain values, recording the line of each."""
 
-    def __init__(self, first_line: int, lines: dict[FieldPath, int]) -> None:
+    def __init__(self, shown: str, first_line: int, lines: dict[FieldPath, int]) -> None:
+        self.shown = shown
         self.first_line = first_line
         self.lines = lines
         self.constructor = yaml.SafeLoader("")
@@ -139,6 +145,17 @@ class _Converter:
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 key = str(self.scalar(key_node))
+                if key in result:
+                    line = self.first_line + key_node.start_mark.line
+                    raise ReadError(
+                        _problem(
+                            self.shown,
+                            line,
+                            f"duplicate key {key!r}: it is "
+                            f"already set on line {self.lines[(*path, key)]}; "
+                            "remove one of the two",
+                        )
+                    )
                 self.lines[(*path, key)] = self.first_line + key_node.start_mark.line
                 result[key] = self.value(value_node, (*path, key))
             return result

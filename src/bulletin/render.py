@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from bulletin.errors import BulletinError
 from bulletin.model import Issue
 
 
@@ -33,6 +36,19 @@ class Theme:
 
     def stylesheet(self, name: str) -> str:
         return (self.folder / name).read_text(encoding="utf-8")
+
+    @contextmanager
+    def errors(self, shown: Callable[[Path], str]) -> Iterator[None]:
+        """Report a broken or missing template as one line naming the file (and line)."""
+        try:
+            yield
+        except jinja2.TemplateSyntaxError as error:
+            where = f"{shown(self.folder / (error.name or ''))}:{error.lineno}"
+            raise BulletinError(f"{where}: error: template: {error.message}") from None
+        except (jinja2.TemplateError, OSError) as error:
+            name = getattr(error, "filename", None) or getattr(error, "name", None) or ""
+            where = shown(self.folder / name) if name else shown(self.folder)
+            raise BulletinError(f"{where}: error: template: {error}") from None
 
 
 def render_web(issue: Issue, theme: Theme, pdf_name: str, css_href: str) -> str:

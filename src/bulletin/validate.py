@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from bulletin import markdown
 from bulletin.diagnostics import Diagnostic, Severity, did_you_mean
@@ -33,10 +33,12 @@ from bulletin.schema import (
     Kind,
 )
 
+_CODE_SPAN = re.compile(r"(`+).*?\1")
 _TODO = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)?TODO\b")
-_LINK_SCHEME = re.compile(
-    r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.\-]*):|<([A-Za-z][A-Za-z0-9+.\-]*):[^\s>]*>"
+_LINK_TARGET = re.compile(
+    r"\]\(\s*<?([^\s)>]*)|<([A-Za-z][A-Za-z0-9+.\-]*:[^\s>]*)>|^ {0,3}\[[^\]]+\]:[ \t]*<?([^\s>]*)"
 )
+"""The target of an inline link `[text](target)` or of an autolink `<scheme:...>`."""
 
 
 def check(project: Project, dates: list[dt.date] | None) -> tuple[RawProject, list[Diagnostic]]:
@@ -110,6 +112,9 @@ class _Checker:
             for path, value in _values(doc.data, ()):
                 if path[-1:] == ("date",):
                     self.check_not_after(doc, path, value, date, "the news")
+                elif path[-1:] == ("text",) and isinstance(value, str):
+                    for problem in _link_problems(value):
+                        self.report(doc, path, problem)
         self.check_anchors(issue)
 
     def check_anchors(self, issue: RawIssue) -> None:
@@ -151,7 +156,7 @@ class _Checker:
         self.check_fields(doc, ISSUE, doc.data, ())
         self.check_body(doc)
         date = doc.data.get("date") if isinstance(doc.data, dict) else None
-        if not isinstance(date, dt.date):
+        if not _is_date(date):
             return None
         if date.isoformat() != issue.folder.name:
             self.report(
@@ -191,10 +196,10 @@ class _Checker:
                         f"{ranks[rank].shown}: give each item its own rank",
                     )
                 ranks.setdefault(rank, doc)
-        self.check_ranks_contiguous(ranks)
+        self.check_ranks_contiguous(ranks, len(list((issue.folder / "top").glob("*.md"))))
 
-    def check_ranks_contiguous(self, ranks: dict[int, RawDocument]) -> None:
-        expected = range(1, len(ranks) + 1)
+    def check_ranks_contiguous(self, ranks: dict[int, RawDocument], count: int) -> None:
+        expected = range(1, count + 1)
         for rank, doc in sorted(ranks.items()):
             if rank not in expected:
                 missing = sorted(set(expected) - set(ranks))
@@ -202,13 +207,13 @@ class _Checker:
                     doc,
                     ("rank",),
                     f"rank {rank} leaves a gap: ranks must run 1 to "
-                    f"{len(ranks)} (missing {', '.join(map(str, missing))})",
+                    f"{count} (missing {', '.join(map(str, missing))})",
                 )
 
     def check_not_after(
         self, doc: RawDocument, path: FieldPath, value: Any, issue_date: dt.date | None, what: str
     ) -> None:
-        if isinstance(value, dt.date) and issue_date and value > issue_date:
+        if _is_date(value) and issue_date and value > issue_date:
             self.report(
                 doc,
                 path,
@@ -258,43 +263,13 @@ class _Checker:
                 )
 
     def check_body(self, doc: RawDocument) -> markdown.Body:
-        body = markdown.split(doc.body)
-        blocks = [body.preamble, *(b.tokens for b in (*body.sections, *body.sidebars))]
-        for tokens in blocks:
-            for href, line in markdown.links(tokens):
-                if href.strip() in ("", "#"):
-                    self.report(
-                        doc,
-                        (),
-                        f"placeholder link {href!r}: give the real address or remove the link",
-                        line=self.find_line(doc, line, "]("),
-                    )
         for number, text in enumerate(doc.body.splitlines()):
-            for match in _LINK_SCHEME.finditer(text):
-                scheme = match.group(1) or match.group(2)
-                if not markdown.is_safe_link(f"{scheme}:"):
-                    self.report(
-                        doc,
-                        (),
-                        f"unsafe link scheme '{scheme}:': only "
-                        "http, https and mailto links are allowed",
-                        line=doc.body_line + number,
-                    )
+            line = doc.body_line + number
+            for problem in _link_problems(text):
+                self.report(doc, (), problem, line=line)
             if _TODO.match(text):
-                self.report(
-                    doc,
-                    (),
-                    "unfinished: replace the TODO hint with the text",
-                    line=doc.body_line + number,
-                )
-        return body
-
-    def find_line(self, doc: RawDocument, block_line: int, needle: str) -> int:
-        lines = doc.body.splitlines()
-        for number in range(block_line, len(lines)):
-            if needle in lines[number]:
-                return doc.body_line + number
-        return doc.body_line + block_line
+                self.report(doc, (), "unfinished: replace the TODO hint with the text", line=line)
+        return markdown.split(doc.body)
 
     # Fields
 
@@ -377,6 +352,21 @@ class _Checker:
         return None
 
 
+def _link_problems(text: str) -> list[str]:
+    """What is wrong with the links written in a line of Markdown: placeholders, bad schemes."""
+    problems = []
+    for match in _LINK_TARGET.finditer(_CODE_SPAN.sub("", text)):
+        target = next(group for group in match.groups() if group is not None)
+        if target in ("", "#"):
+            problems.append(f"placeholder link {target!r}: give the real address or remove it")
+        elif not markdown.is_safe_link(target):
+            scheme = target.split(":", 1)[0]
+            problems.append(
+                f"unsafe link scheme '{scheme}:': only http, https and mailto links are allowed"
+            )
+    return problems
+
+
 def _text(_: _Checker, value: Any) -> str | None:
     if isinstance(value, str):
         return None
@@ -395,11 +385,21 @@ def _integer(_: _Checker, value: Any) -> str | None:
     return f"expected a whole number, found {_kind_of(value)}"
 
 
+def _is_date(value: Any) -> TypeGuard[dt.date]:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
 def _date(_: _Checker, value: Any) -> str | None:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if _is_date(value):
         return None
+    if isinstance(value, dt.datetime):
+        return f"{value} has a time of day: write only the date as YYYY-MM-DD, {value.date()}"
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
-        return f"{value} is not a real date: check the month and day"
+        try:
+            real = dt.date(*map(int, value.split("-")))
+        except ValueError:
+            return f"{value} is not a real date: check the month and day"
+        return f"{value!r} is text, not a date: write {real.isoformat()} (YYYY-MM-DD, no quotes)"
     return f"expected a date written YYYY-MM-DD, found {_kind_of(value)} {value!r}"
 
 
