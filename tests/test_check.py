@@ -263,6 +263,17 @@ YAML_ERRORS = [  # file, old text, new text, text on the line YAML should blame
 # fmt: on
 
 
+def test_duplicate_yaml_key_is_reported_at_the_second(project):
+    path = path_of(project, TOP1)
+    edit(path, "rank: 1\n", "rank: 1\nrank: 2\n")
+    result = check(project, SAMPLE)
+    first = line_of(path, "rank: 1")
+    one_line(
+        result, prefix(TOP1, first + 1), f"duplicate key 'rank': it is already set on line {first}"
+    )
+    assert result.returncode == 1
+
+
 @pytest.mark.parametrize(("name", "old", "new", "at"), YAML_ERRORS)
 def test_malformed_yaml_is_reported_at_its_line(project, name, old, new, at):
     path = path_of(project, name)
@@ -377,7 +388,9 @@ def test_missing_issue_is_one_line(project):
     assert result.returncode == 1
 
 
-@pytest.mark.parametrize("argument", ["2021-13-01", "2021-02-30", "2021-11-2", "yesterday"])
+@pytest.mark.parametrize(
+    "argument", ["2021-13-01", "2021-02-30", "2021-11-2", "yesterday", "20211102", "2021-W44-2"]
+)
 def test_malformed_date_argument_is_one_line(project, argument):
     result = check(project, argument)
     assert result.stdout == ""
