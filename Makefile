@@ -5,7 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-lato poppler-utils
+APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-lato poppler-utils chromium
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
 SAMPLE := 2021-11-02
 
 .PHONY: demo test lint check-docs docs setup system-packages benchmark clean
@@ -27,7 +29,7 @@ docs: setup
 benchmark: setup
 	$(BIN)/python benchmarks/build.py
 
-setup: system-packages $(STAMP)
+setup: system-packages $(STAMP) $(AXE)
 
 system-packages:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -42,6 +44,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,dev]'
 	touch $(STAMP)
+
+# axe-core, the accessibility engine the browser tests inject into pages.
+$(AXE):
+	npm install --prefix $(VENV)/node --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
 
 clean:
 	rm -rf build $(VENV)

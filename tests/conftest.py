@@ -78,3 +78,12 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
     paths = {output.path.suffix: output.path for output in outputs}
     html = root / "build" / "issues" / SAMPLE / "index.html"
     return SampleBuild(root, html, paths[".pdf"], tuple(collect.messages))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for the whole session (see tests/browser.py)."""
+    from browser import chromium
+
+    with chromium() as instance:
+        yield instance
