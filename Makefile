@@ -10,7 +10,7 @@ AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 AXE_VERSION := 4.14.1
 SAMPLE := 2021-11-02
 
-.PHONY: demo test lint check-docs docs setup system-packages benchmark clean
+.PHONY: demo test lint docs regen-golden setup system-packages benchmark clean
 
 demo: setup
 	$(BIN)/bulletin build $(SAMPLE)
@@ -25,6 +25,10 @@ lint: setup
 
 docs: setup
 	$(BIN)/python -m bulletin.docs docs/content-format.md
+
+# After an intended change of the look: rebuild the golden page and page images, review the diff.
+regen-golden: setup
+	$(BIN)/python tests/golden.py
 
 benchmark: setup
 	$(BIN)/python benchmarks/build.py

@@ -106,6 +106,23 @@ def test_page_language_is_english(elements):
     assert elements[0].attrs.get("lang") == "en"
 
 
+def test_page_describes_itself_for_search_and_sharing(elements):
+    meta = {
+        e.attrs.get("name") or e.attrs.get("property"): e.attrs.get("content", "")
+        for e in elements
+        if e.tag == "meta"
+    }
+    issue_url = "https://bulletin.example.org/issues/2021-11-02/"
+    assert meta["og:url"] == issue_url
+    assert meta["og:title"] == "China Industries: November 2, 2021"
+    assert meta["og:type"] == "article"
+    assert meta["article:published_time"] == "2021-11-02"
+    assert "1. Landmark carbon neutrality plan" in meta["og:description"]
+    assert meta["description"].startswith("China Industries, November 2, 2021: ")
+    canonical = [e.attrs["href"] for e in elements if e.attrs.get("rel") == "canonical"]
+    assert canonical == [issue_url]
+
+
 def test_contents_links_land_on_elements_of_the_page(elements, sample_build):
     folder = sample_build.root / SAMPLE_FOLDER
     items = len(list((folder / "top").glob("*.md")))

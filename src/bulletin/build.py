@@ -13,10 +13,11 @@ from bulletin.errors import ContentError
 from bulletin.model import Issue, build_issue
 from bulletin.project import Project
 from bulletin.render import Theme, render_print, render_web
+from bulletin.standards import PDF_VARIANTS
 from bulletin.validate import check
 from bulletin.write import write_atomic
 
-WEB_CSS = "assets/web.css"
+WEB_CSS = "assets/bulletin.css"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ def build(
     project: Project,
     dates: list[dt.date] | None,
     strict: bool = False,
+    pdf_variant: str = PDF_VARIANTS[0],
     on_output: Callable[[Output], None] = lambda output: None,
 ) -> tuple[list[Output], list[Diagnostic]]:
     """Build the issues' pages and PDFs; raise ContentError, writing nothing, if checks fail.
@@ -47,7 +49,7 @@ def build(
     with theme.errors(project.shown):
         outputs = [_stylesheet(project, theme)]
         for issue in issues:
-            outputs += _render_issue(project, theme, issue)
+            outputs += _render_issue(project, theme, issue, pdf_variant)
     for output in outputs:
         write_atomic(output.path, output.data)
         on_output(output)
@@ -59,14 +61,16 @@ def issue_folder(project: Project, issue: Issue) -> Path:
     return project.build / "issues" / issue.date.isoformat()
 
 
-def _render_issue(project: Project, theme: Theme, issue: Issue) -> list[Output]:
+def _render_issue(project: Project, theme: Theme, issue: Issue, variant: str) -> list[Output]:
     from bulletin.pdf import render_pdf  # WeasyPrint is slow to import: only when building
 
     folder = issue_folder(project, issue)
     pdf_name = f"{issue.slug}.pdf"
     css_href = "../../" + WEB_CSS
     page = _timed(folder / "index.html", lambda: render_web(issue, theme, pdf_name, css_href))
-    pdf = _timed(folder / pdf_name, lambda: render_pdf(render_print(issue, theme), theme.folder))
+    pdf = _timed(
+        folder / pdf_name, lambda: render_pdf(render_print(issue, theme), theme.folder, variant)
+    )
     return [page, pdf]
 
 

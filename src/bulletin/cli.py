@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from bulletin.standards import PDF_VARIANTS
+
 _debug = False
 
 
@@ -74,8 +76,15 @@ def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format
 @cli.command()
 @click.argument("dates", nargs=-1, metavar="[DATE]...")
 @click.option("--strict", is_flag=True, help="Refuse to build when there are warnings.")
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(PDF_VARIANTS),
+    default=PDF_VARIANTS[0],
+    show_default=True,
+    help="PDF standard: accessible PDF/UA or archival PDF/A.",
+)
 @click.pass_obj
-def build(project_dir: Path, dates: tuple[str, ...], strict: bool) -> None:
+def build(project_dir: Path, dates: tuple[str, ...], strict: bool, pdf_variant: str) -> None:
     """Check, then build each issue's web page and PDF under build/ (all issues when no DATE).
 
     Nothing is written when the check finds errors; each file is replaced atomically.
@@ -93,7 +102,7 @@ def build(project_dir: Path, dates: tuple[str, ...], strict: bool) -> None:
             f"{output.seconds * 1000:.0f} ms)"
         )
 
-    _, warnings = build_issues(project, _dates(dates), strict, on_output=report)
+    _, warnings = build_issues(project, _dates(dates), strict, pdf_variant, on_output=report)
     for warning in warnings:
         click.echo(str(warning), err=True)
     click.echo(f"built in {time.perf_counter() - start:.2f} s", err=True)

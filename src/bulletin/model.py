@@ -146,6 +146,16 @@ class Issue:
         return tuple(dict.fromkeys(bodies))
 
     @property
+    def path(self) -> str:
+        """The issue page's path within the site: issues/2021-11-02/."""
+        return f"issues/{self.date.isoformat()}/"
+
+    @property
+    def url(self) -> str:
+        """The issue page's public address, under the publication's base URL."""
+        return self.publication.base_url.rstrip("/") + "/" + self.path
+
+    @property
     def slug(self) -> str:
         """The file stem of the issue's PDF: series and date, e.g. china-industries-2021-11-02."""
         return f"{slugify(self.publication.series)}-{self.date.isoformat()}"

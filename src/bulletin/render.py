@@ -35,7 +35,9 @@ class Theme:
         return env
 
     def stylesheet(self, name: str) -> str:
-        return (self.folder / name).read_text(encoding="utf-8")
+        """A stylesheet of the edition `name` (print.css, web.css), after the house variables."""
+        theme = (self.folder / "theme.css").read_text(encoding="utf-8")
+        return theme + "\n" + (self.folder / name).read_text(encoding="utf-8")
 
     @contextmanager
     def errors(self, shown: Callable[[Path], str]) -> Iterator[None]:
