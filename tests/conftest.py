@@ -87,3 +87,20 @@ def browser():
 
     with chromium() as instance:
         yield instance
+
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project of the sample issue plus three synthetic ones (2021-11-16, whose first item
+    mentions "zeppelin"; 2021-11-30, a draft; 2021-12-14), built as a whole site."""
+    import datetime as dt
+
+    from synthetic import add_issue
+
+    root = copy_project(tmp_path_factory.mktemp("site"))
+    add_issue(root, dt.date(2021, 11, 16), word="zeppelin")
+    add_issue(root, dt.date(2021, 11, 30), draft=True)
+    add_issue(root, dt.date(2021, 12, 14))
+    result = run(root, "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root

@@ -6,6 +6,7 @@ import datetime as dt
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -83,11 +84,17 @@ def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format
     show_default=True,
     help="PDF standard: accessible PDF/UA or archival PDF/A.",
 )
+@click.option("--drafts", is_flag=True, help="Put issues marked draft on the site too.")
 @click.pass_obj
-def build(project_dir: Path, dates: tuple[str, ...], strict: bool, pdf_variant: str) -> None:
-    """Check, then build each issue's web page and PDF under build/ (all issues when no DATE).
+def build(
+    project_dir: Path, dates: tuple[str, ...], strict: bool, pdf_variant: str, drafts: bool
+) -> None:
+    """Check, then build the given issues' web pages and PDFs under build/.
 
-    Nothing is written when the check finds errors; each file is replaced atomically.
+    With no DATE, build the whole site: every issue (drafts only with --drafts), the archive,
+    a page per issuing body, the Atom feed, the sitemap, a 404 page and the search index,
+    redoing only what changed since the last build. Nothing is written when the check finds
+    errors; each file is replaced atomically.
     """
     from bulletin.build import Output
     from bulletin.build import build as build_issues
@@ -102,10 +109,18 @@ def build(project_dir: Path, dates: tuple[str, ...], strict: bool, pdf_variant: 
             f"{output.seconds * 1000:.0f} ms)"
         )
 
-    _, warnings = build_issues(project, _dates(dates), strict, pdf_variant, on_output=report)
+    outputs, warnings = build_issues(
+        project,
+        _dates(dates),
+        strict=strict,
+        pdf_variant=pdf_variant,
+        drafts=drafts,
+        on_output=report,
+    )
     for warning in warnings:
         click.echo(str(warning), err=True)
-    click.echo(f"built in {time.perf_counter() - start:.2f} s", err=True)
+    done = "built" if outputs else "nothing changed: up to date"
+    click.echo(f"{done} in {time.perf_counter() - start:.2f} s", err=True)
 
 
 @cli.command()
@@ -123,6 +138,314 @@ def new(project_dir: Path, date: str) -> None:
     for path in scaffold_issue(project, parse_date(date)):
         click.echo(f"created {project.shown(path)}")
     click.echo(f"fill in the hints, then run 'bulletin check {date}'", err=True)
+
+
+@cli.command()
+@click.argument("date", metavar="DATE")
+@click.option(
+    "--to",
+    "subscribers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The subscriber list: a CSV file with an 'email' column (and 'name').",
+)
+@click.option(
+    "--test", "test_address", metavar="ADDRESS", help="Send one copy marked [TEST]; record nothing."
+)
+@click.option(
+    "--smtp",
+    "smtp_url",
+    metavar="URL",
+    envvar="BULLETIN_SMTP_URL",
+    help="The relay, smtp://[USER@]HOST:587 (STARTTLS) or smtps://HOST:465; default "
+    "$BULLETIN_SMTP_URL, else the outbox folder outbox/DATE/.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="At most this many messages per second (0: no limit).",
+)
+@click.option("--retry-failed", is_flag=True, help="Also send to the recipients that failed.")
+@click.option(
+    "--resend-unknown",
+    is_flag=True,
+    help="Also send to recipients whose state is unknown (they may get a second copy).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=3,
+    show_default=True,
+    help="Retries after a temporary failure (4xx reply, dropped connection).",
+)
+@click.option(
+    "--backoff",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Seconds before the first retry; doubled before each next one.",
+)
+@click.option(
+    "--pause-after",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Pause the run after this many errors in a row.",
+)
+@click.pass_context
+def send(
+    ctx: click.Context,
+    /,
+    date: str,
+    subscribers: Path | None,
+    test_address: str | None,
+    smtp_url: str | None,
+    **options: Any,
+) -> None:
+    """Mail an issue to the subscribers in --to, or one [TEST] copy to --test ADDRESS.
+
+    Refuses when the issue fails its check or its PDF is not built. No recipient is mailed
+    twice for an issue: after a crash or a pause, run the same command again to resume.
+    Without a relay URL the messages are written to outbox/DATE/ and nothing is recorded.
+    """
+    import os
+
+    from bulletin.project import find_project, parse_date
+    from bulletin.send import prepare
+    from bulletin.transport import open_transport
+
+    if (subscribers is None) == (test_address is None):
+        raise click.UsageError("give either --to SUBSCRIBERS.csv or --test ADDRESS")
+    project = find_project(ctx.obj)
+    day = parse_date(date).isoformat()
+    given = ctx.get_parameter_source("smtp_url") is click.core.ParameterSource.COMMANDLINE
+    source = "--smtp" if given else "BULLETIN_SMTP_URL"
+    transport = open_transport(smtp_url, source, project.root / "outbox", day, os.environ)
+    edition = prepare(project, parse_date(date), os.environ, transport.records, bool(test_address))
+    if test_address:
+        _send_test(edition, test_address, transport)
+    else:
+        assert subscribers is not None
+        _send_all(project, edition, subscribers, transport, options)
+
+
+def _send_test(edition: Any, address: str, transport: Any) -> None:
+    from bulletin.errors import BulletinError
+    from bulletin.send import send_test
+    from bulletin.subscribers import address_problem
+
+    problem = address_problem(address)
+    if problem:
+        raise BulletinError(f"--test: error: {problem}")
+    reply = send_test(edition, address, transport)
+    click.echo(f"sent a [TEST] copy to {address} via {transport.shown} ({reply}); nothing recorded")
+
+
+def _send_all(
+    project: Any, edition: Any, subscribers: Path, transport: Any, options: dict[str, Any]
+) -> None:
+    from bulletin.errors import BulletinError
+    from bulletin.send import PREVIEW_SECRET, SendOptions, send_issue
+    from bulletin.sendlog import FILE_NAME, open_log
+
+    start = time.perf_counter()
+    progress = _SendProgress()
+    with open_log(project.root, FILE_NAME, transport.records) as log:
+        where = (subscribers, project.shown(subscribers))
+        reporter: Any = progress
+        summary = send_issue(edition, where, transport, log, SendOptions(**options), reporter)
+    progress.close()
+    seconds = time.perf_counter() - start
+    for line in progress.failures:
+        click.echo(line)
+    if summary.bad_rows:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(summary.bad_rows.items()))
+        click.echo(
+            f"{project.shown(subscribers)}: skipped {sum(summary.bad_rows.values())} "
+            f"rows ({kinds}); {summary.listed} recipients listed"
+        )
+    click.echo(
+        f"{edition.key} via {transport.shown}: sent {summary.sent}, failed {summary.failed}, "
+        f"skipped {summary.skipped}, unknown {summary.unknown}"
+        + (f", pending {summary.pending}" if summary.pending else "")
+        + f" in {seconds:.1f} s ({summary.sent / seconds:.0f} messages/s)"
+    )
+    if summary.unknown:
+        click.echo(
+            f"unknown: {summary.unknown} recipient(s) may or may not have the issue (a run "
+            f"stopped as they were sent): see 'bulletin send-log {edition.key}'; "
+            "--resend-unknown sends them another copy",
+            err=True,
+        )
+    if not transport.records:
+        click.echo(
+            "a rehearsal: nothing recorded; set BULLETIN_SMTP_URL (or --smtp) to send", err=True
+        )
+    if edition.secret == PREVIEW_SECRET:
+        click.echo(
+            "the unsubscribe links carry preview tokens: set BULLETIN_UNSUBSCRIBE_SECRET "
+            "for a real send",
+            err=True,
+        )
+    if summary.paused:
+        raise BulletinError(summary.paused)
+
+
+class _SendProgress:  # a bulletin.send.Reporter, not imported until `send` runs
+    """Draws `bulletin send`'s progress bar; keeps the first failures to list at the end."""
+
+    shown = 20
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.failures: list[str] = []
+        self.more = 0
+
+    def problem(self, problem: object) -> None:
+        click.echo(str(problem), err=True)
+
+    def start(self, total: int) -> None:
+        self.bar = click.progressbar(length=total, label="sending", file=sys.stderr, show_pos=True)
+        self.bar.render_progress()
+
+    def outcome(self, subscriber: Any, state: str, detail: str) -> None:
+        self.bar.update(1)
+        if state != "sent":
+            if len(self.failures) < self.shown:
+                self.failures.append(f"{state}: {subscriber.email}: {detail}")
+            else:
+                self.more += 1
+
+    def retry(self, subscriber: Any, detail: str, seconds: float) -> None:
+        click.echo(f"\nretrying {subscriber.email} in {seconds:g} s: {detail}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+        if self.more:
+            self.failures.append(f"... and {self.more} more: see 'bulletin send-log DATE'")
+
+
+@cli.command("send-log")
+@click.argument("date", metavar="DATE")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(["pending", "sending", "sent", "failed", "unknown"]),
+    help="List the recipients in this state (repeatable); default: failed and unknown.",
+)
+@click.pass_obj
+def send_log(project_dir: Path, date: str, states: tuple[str, ...]) -> None:
+    """Show where an issue's recipients stand: how many sent, failed, unknown, pending.
+
+    Lists the failed and unknown recipients with the relay's last answer (or those in --state).
+    """
+    from bulletin.project import find_project, parse_date
+    from bulletin.sendlog import FILE_NAME, State, open_log
+
+    project = find_project(project_dir)
+    day = parse_date(date).isoformat()
+    with open_log(project.root, FILE_NAME, record=False) as log:
+        counts = log.counts(day)
+        total = sum(counts.values())
+        parts = ", ".join(f"{counts.get(state, 0)} {state}" for state in State)
+        click.echo(f"{day}: {total} recipient(s): {parts}")
+        wanted = [State(s) for s in states] or [State.FAILED, State.UNKNOWN, State.SENDING]
+        for entry in log.entries(day, wanted):
+            tries = f"{entry.attempts} attempt{'s' if entry.attempts != 1 else ''}"
+            click.echo(f"{entry.state:<8} {entry.email}  {entry.updated}  {tries}  {entry.detail}")
+
+
+@cli.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to serve on, on 127.0.0.1 only; 0 picks any free port.",
+)
+@click.option(
+    "--no-watch", is_flag=True, help="Build once and serve; do not rebuild when files change."
+)
+@click.option("--drafts", is_flag=True, help="Put issues marked draft on the site too.")
+@click.pass_obj
+def serve(project_dir: Path, port: int, no_watch: bool, drafts: bool) -> None:
+    """Preview the whole site: build it, serve build/ on 127.0.0.1, rebuild on change.
+
+    Open pages reload after each rebuild; when the check or a template fails, the last good
+    pages stay, with the problems listed at the top. Stop with Ctrl-C.
+    """
+    from bulletin.errors import BulletinError
+    from bulletin.project import find_project
+    from bulletin.serve import BuildResult, Preview, PreviewServer
+
+    def report(result: BuildResult) -> None:
+        when = (result.built_at or "")[11:]
+        if result.ok:
+            click.echo(f"{when} built in {result.seconds:.2f} s")
+        else:
+            click.echo(f"{when} build failed, serving the last good pages:")
+        for line in result.diagnostics:
+            click.echo(line)
+
+    preview = Preview(find_project(project_dir), on_build=report, drafts=drafts)
+    try:
+        server = PreviewServer(preview, port)
+    except OSError as error:
+        raise BulletinError(
+            f"--port {port}: error: cannot serve there ({error.strerror}): "
+            "pass another port, or --port 0 for any free one"
+        ) from None
+    click.echo(f"serving {server.url} (Ctrl-C to stop)")
+    try:
+        server.run(watching=not no_watch)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+@cli.command()
+@click.argument("destination", metavar="DEST")
+@click.option(
+    "--dry-run", is_flag=True, help="List the files publishing would add, change or delete."
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Releases to keep at DEST, the live one included; older ones are deleted.",
+)
+@click.pass_obj
+def publish(project_dir: Path, destination: str, dry_run: bool, keep: int) -> None:
+    """Deploy build/ to DEST atomically: readers see the old site or the new one, never a mix.
+
+    DEST is a folder (a path or file:///path) or an rsync destination (user@host:path over SSH,
+    or rsync://[user@]host[:port]/module/path). build/ is copied into a new release folder
+    beside DEST, then the symlink DEST is switched to it in one step. A password comes from
+    the URL or BULLETIN_RSYNC_PASSWORD and is never printed. Each publish is recorded in
+    publish-log.jsonl. See docs/publishing.md.
+    """
+    import os
+
+    from bulletin.project import find_project
+    from bulletin.publish import parse_target, plan
+    from bulletin.publish import publish as deploy
+
+    project = find_project(project_dir)
+    target = parse_target(destination, os.environ)
+    if dry_run:
+        changes = plan(project, target)
+        for change in changes:
+            click.echo(f"{change.kind} {change.path}")
+        click.echo(f"dry run: {len(changes)} change(s) at {target.shown}, nothing done", err=True)
+        return
+    release = deploy(project, target, keep, report=lambda line: click.echo(line, err=True))
+    click.echo(
+        f"published release {release.release} to {release.destination}: {release.files} files, "
+        f"{_size(release.bytes)}, {release.seconds:.2f} s"
+    )
 
 
 def _dates(arguments: tuple[str, ...]) -> list[dt.date] | None:

@@ -138,6 +138,7 @@ class Issue:
     foreword: Markup
     top: tuple[TopItem, ...]
     worth_noting: tuple[NewsGroup, ...]
+    draft: bool = False
 
     @property
     def issuers(self) -> tuple[IssuingBody, ...]:
@@ -153,7 +154,7 @@ class Issue:
     @property
     def url(self) -> str:
         """The issue page's public address, under the publication's base URL."""
-        return self.publication.base_url.rstrip("/") + "/" + self.path
+        return self.publication.base_url + self.path
 
     @property
     def slug(self) -> str:
@@ -177,7 +178,14 @@ def build_issue(raw: RawProject, issue: RawIssue) -> Issue:
         foreword=Markup(markdown.render(markdown.split(issue.issue.body).preamble)),
         top=tuple(top),
         worth_noting=tuple(_news_group(group) for group in groups),
+        draft=bool(data.get("draft")),
     )
+
+
+def build_publication(raw: RawProject) -> Publication:
+    """The typed publication settings from checked content."""
+    assert raw.publication
+    return _publication(raw.publication.data)
 
 
 def _publication(data: dict[str, Any]) -> Publication:
@@ -185,7 +193,7 @@ def _publication(data: dict[str, Any]) -> Publication:
     return Publication(
         series=data["series"],
         language=data.get("language") or "en",
-        base_url=data["base_url"],
+        base_url=data["base_url"].rstrip("/") + "/",
         publisher=Publisher(
             name=publisher["name"],
             full_name=publisher.get("full_name") or "",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import weasyprint
@@ -22,3 +25,22 @@ def render_pdf(html: str, base_url: Path, variant: str) -> bytes:
     pdf = html_document.render(font_config=_FONTS, **options).write_pdf(**options)
     assert pdf is not None
     return bytes(pdf)
+
+
+Job = tuple[str, Path, str]
+"""What a PDF is made from: print HTML, base URL, PDF variant."""
+
+
+def render_pdfs(jobs: list[Job]) -> list[tuple[bytes, float]]:
+    """The PDFs of many issues with their render times; several issues use every core."""
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        return [_timed_render(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_timed_render, jobs))
+
+
+def _timed_render(job: Job) -> tuple[bytes, float]:
+    start = time.perf_counter()
+    pdf = render_pdf(*job)
+    return pdf, time.perf_counter() - start

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from bulletin.errors import BulletinError
 from bulletin.model import Issue
+from bulletin.project import slugify
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Theme:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters.update(longdate=longdate, shortdate=shortdate, runin=runin)
+        env.filters.update(longdate=longdate, shortdate=shortdate, runin=runin, slug=slugify)
         return env
 
     def stylesheet(self, name: str) -> str:
@@ -53,10 +54,10 @@ class Theme:
             raise BulletinError(f"{where}: error: template: {error}") from None
 
 
-def render_web(issue: Issue, theme: Theme, pdf_name: str, css_href: str) -> str:
-    """The issue's web page, linking its stylesheet and its PDF."""
+def render_web(issue: Issue, theme: Theme, root: str = "../../") -> str:
+    """The issue's web page; `root` leads from the page to the site's root."""
     template = theme.environment.get_template("web.html")
-    return template.render(issue=issue, pdf_name=pdf_name, css_href=css_href)
+    return template.render(issue=issue, pdf_name=f"{issue.slug}.pdf", root=root)
 
 
 def render_print(issue: Issue, theme: Theme) -> str:

@@ -13,6 +13,7 @@ class Kind(StrEnum):
     TEXT = "text"
     CHINESE = "Chinese text"
     INTEGER = "whole number"
+    BOOLEAN = "true or false"
     DATE = "date (YYYY-MM-DD)"
     URL = "web address (https://...)"
     EMAIL = "email address"
@@ -70,6 +71,11 @@ DEFAULT_LABELS = {
     "issuing_body": "Issuing body",
     "date": "Date",
     "pdf": "Download the PDF",
+    "cite": "Cite this",
+    "archive": "All issues",
+    "bodies": "Issuing bodies",
+    "search": "Search",
+    "feed": "Atom feed",
 }
 """Printed labels; publication.yaml `labels` overrides any of them."""
 
@@ -146,6 +152,47 @@ PUBLICATION = (
             for key, value in DEFAULT_LABELS.items()
         ),
     ),
+    Field(
+        "email",
+        Kind.MAPPING,
+        "how the issue is mailed to subscribers (see docs/sending.md)",
+        required=False,
+        fields=(
+            Field(
+                "from",
+                Kind.EMAIL,
+                "address the issue is sent from; the relay must be allowed to send for it",
+                example="bulletin@merics.de",
+            ),
+            Field(
+                "from_name",
+                Kind.TEXT,
+                "sender name shown in mail programs (default: the series)",
+                required=False,
+                example="MERICS China Industries",
+            ),
+            Field(
+                "reply_to",
+                Kind.EMAIL,
+                "address replies go to (default: contact.email)",
+                required=False,
+                example="publications@merics.de",
+            ),
+            Field(
+                "list_id",
+                Kind.TEXT,
+                "List-Id, a dotted name (default: series and the host of base_url)",
+                required=False,
+                example="china-industries.merics.de",
+            ),
+            Field(
+                "unsubscribe_url",
+                Kind.URL,
+                "one-click unsubscribe address (https) with {token} and optionally {email}",
+                example="https://bulletin.example.org/unsubscribe?email={email}&token={token}",
+            ),
+        ),
+    ),
 )
 
 PERSON = (
@@ -174,6 +221,13 @@ ISSUE = (
             Field("person", Kind.PERSON, "person id", example="claudia-wessling"),
             Field("role", Kind.TEXT, "role in this team", example="Managing editor"),
         ),
+    ),
+    Field(
+        "draft",
+        Kind.BOOLEAN,
+        "true while the issue is not ready: the website leaves it out unless --drafts",
+        required=False,
+        example=False,
     ),
 )
 

@@ -379,6 +379,12 @@ def _chinese(checker: _Checker, value: Any) -> str | None:
     return _text(checker, value)
 
 
+def _boolean(_: _Checker, value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    return f"expected true or false, found {_kind_of(value)} {value!r}"
+
+
 def _integer(_: _Checker, value: Any) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return None
@@ -428,6 +434,7 @@ _SCALAR_CHECKS = {
     Kind.TEXT: _text,
     Kind.CHINESE: _chinese,
     Kind.INTEGER: _integer,
+    Kind.BOOLEAN: _boolean,
     Kind.DATE: _date,
     Kind.URL: _url,
     Kind.EMAIL: _email,

@@ -1,0 +1,306 @@
+"""Publish build/ atomically to a folder or over rsync: a new release, then one symlink switch."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import posixpath
+import re
+import subprocess
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Literal
+
+from bulletin.errors import BulletinError
+from bulletin.project import Project
+
+PASSWORD_VARIABLE = "BULLETIN_RSYNC_PASSWORD"
+LOG_NAME = "publish-log.jsonl"
+USAGE = "give a path, file:///path, user@host:path or rsync://[user@]host[:port]/module/path"
+RSYNC = ("rsync", "--timeout=120")
+COPY = ("-a", "--no-times", "--checksum", "--delete", "--chmod=D755,F644")
+_RELEASE = re.compile(r"\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{8}")
+_LISTING = re.compile(r"\S+\s+\S+\s+\S+\s+\S+ (.+)")
+_SCP = re.compile(r"((?:[^@/:]+@)?[^@/:]+):(.*)")
+
+Report = Callable[[str], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """A destination parsed from DEST; every form is reached through rsync.
+
+    prefix: what rsync puts before a path there: "" (this machine), "user@host:" (SSH) or
+    "rsync://[user@]host[:port]/" (an rsync daemon). path: DEST's path after the prefix,
+    never ending in "/". shown: DEST as given, password masked. password: for a daemon only.
+    """
+
+    prefix: str
+    path: str
+    shown: str
+    password: str | None = None
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.path)
+
+    @property
+    def releases(self) -> str:
+        return f"{self.name}.releases"
+
+    def at(self, *parts: str) -> str:
+        """The rsync address of a path inside DEST's parent folder."""
+        return self.prefix + posixpath.join(posixpath.dirname(self.path) or ".", *parts)
+
+    def masked(self, text: str) -> str:
+        return text.replace(self.password, "***") if self.password else text
+
+
+@dataclasses.dataclass(frozen=True)
+class Release:
+    """One publish: where it went (masked), the release folder, and its size and duration."""
+
+    time: str
+    destination: str
+    release: str
+    files: int
+    bytes: int
+    seconds: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """A file a publish would add, change or delete, relative to the live release."""
+
+    kind: Literal["added", "changed", "deleted"]
+    path: str
+
+
+def mask(url: str) -> str:
+    """`url` with the password of its user part replaced by ***.
+
+    The password is taken to run to the last "@", so one holding "/" or "@" unencoded is
+    hidden too (with anything after it up to that "@").
+    """
+    scheme, separator, rest = url.partition("://")
+    head = rest.partition("/")[0]
+    if not separator or "@" not in head or ":" not in head.partition("@")[0]:
+        return url
+    user, _, address = rest.rpartition("@")
+    return f"{scheme}://{user.partition(':')[0]}:***@{address}"
+
+
+def parse_target(dest: str, environ: Mapping[str, str]) -> Target:
+    """The Target for DEST, chosen by its form (see USAGE), or a one-line error."""
+    shown = mask(dest)
+    scheme = dest.partition("://")[0].lower() if "://" in dest else ""
+    if scheme == "rsync":
+        return _daemon_target(dest, shown, environ)
+    if scheme == "file":
+        parts = urllib.parse.urlsplit(dest)
+        if parts.netloc not in ("", "localhost"):
+            raise BulletinError(f"{shown}: error: file:// URL names a host: {USAGE}")
+        return _checked(Target("", os.path.abspath(urllib.parse.unquote(parts.path)), shown))
+    if scheme:
+        raise BulletinError(f"{shown}: error: cannot publish to {scheme}:// URLs: {USAGE}")
+    remote = _SCP.fullmatch(dest)
+    if remote:
+        return _checked(Target(f"{remote[1]}:", remote[2].rstrip("/"), shown))
+    return _checked(Target("", os.path.abspath(dest), shown))
+
+
+def _daemon_target(dest: str, shown: str, environ: Mapping[str, str]) -> Target:
+    parts = urllib.parse.urlsplit(dest)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        raise BulletinError(f"{shown}: error: bad port: {USAGE}") from None
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname or ""
+    user = f"{urllib.parse.unquote(parts.username)}@" if parts.username else ""
+    path = urllib.parse.unquote(parts.path).strip("/")
+    if not host or "/" not in path:
+        raise BulletinError(f"{shown}: error: name a folder inside an rsync module: {USAGE}")
+    password = urllib.parse.unquote(parts.password or "") or environ.get(PASSWORD_VARIABLE)
+    return _checked(Target(f"rsync://{user}{host}{port}/", path, shown, password or None))
+
+
+def _checked(target: Target) -> Target:
+    if target.name in ("", ".", ".."):
+        raise BulletinError(f"{target.shown}: error: name the folder to publish to: {USAGE}")
+    return target
+
+
+def publish(
+    project: Project, target: Target, keep: int = 3, report: Report | None = None
+) -> Release:
+    """Copy build/ into a new release beside DEST, switch DEST to it, prune, record it."""
+    say = report or (lambda line: None)
+    start = time.perf_counter()
+    files, size, digest = _snapshot(project, target)
+    releases, live = _inspect(target)
+    now = dt.datetime.now(dt.UTC)
+    name = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z-{digest[:8]}"
+    say(f"copying {files} files to {target.releases}/{name}")
+    link = (f"--link-dest=../{live}",) if live else ()
+    _rsync(target, *COPY, "--mkpath", *link, f"{project.build}/", target.at(target.releases, name))
+    _switch(target, name)
+    say(f"switched {target.shown} to {name}")
+    for old in _prune(target, [*releases, name], name, keep):
+        say(f"removed old release {old}")
+    seconds = round(time.perf_counter() - start, 3)
+    release = Release(now.isoformat(timespec="seconds"), target.shown, name, files, size, seconds)
+    _record(project, release)
+    return release
+
+
+def plan(project: Project, target: Target) -> list[Change]:
+    """What publishing would add, change and delete; changes nothing anywhere."""
+    _snapshot(project, target)
+    live = _inspect(target)[1]
+    if live is None:
+        paths = sorted(p for p in project.build.rglob("*") if p.is_file())
+        return [Change("added", p.relative_to(project.build).as_posix()) for p in paths]
+    output = _rsync(
+        target,
+        *COPY,
+        "--dry-run",
+        "--itemize-changes",
+        f"{project.build}/",
+        target.at(target.releases, live, ""),
+    )
+    return [change for line in output.splitlines() if (change := _change(line))]
+
+
+def _change(line: str) -> Change | None:
+    flags, _, path = line.partition(" ")
+    path = path.lstrip(" ")
+    if flags == "*deleting":
+        return Change("deleted", path)
+    if len(flags) != 11 or flags[1] not in "fL" or flags[0] not in "<>ch":
+        return None
+    return Change("added" if flags[2:] == "+" * 9 else "changed", path.split(" -> ")[0])
+
+
+def _snapshot(project: Project, target: Target) -> tuple[int, int, str]:
+    """Number of files in build/, their bytes, and a hash of their names and contents."""
+    files = sorted(p for p in project.build.rglob("*") if p.is_file())
+    if not files:
+        raise BulletinError(
+            f"{project.shown(project.build)}: error: nothing to publish to {target.shown} "
+            "(build/ is missing or empty): run 'bulletin build' first"
+        )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(project.build).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return len(files), sum(p.stat().st_size for p in files), digest.hexdigest()
+
+
+def _inspect(target: Target) -> tuple[list[str], str | None]:
+    """The releases beside DEST, oldest first, and the one DEST points to (None if none)."""
+    names = _listing(target)
+    prefix = f"{target.releases}/"
+    releases = sorted(n.removeprefix(prefix) for n in names if n.startswith(prefix))
+    releases = [name for name in releases if _RELEASE.fullmatch(name)]
+    if target.name in names:
+        raise BulletinError(
+            f"{target.shown}: error: is a real folder or file, not a symlink to a release: "
+            f"move it aside (e.g. to {target.name}.old) and publish again, or publish to a new "
+            "path and point the web server there"
+        )
+    links = [n.partition(" -> ")[2] for n in names if n.startswith(f"{target.name} -> ")]
+    if not links:
+        return releases, None
+    live = links[0].rstrip("/").removeprefix(prefix)
+    if not links[0].startswith(prefix) or not _RELEASE.fullmatch(live):
+        raise BulletinError(
+            f"{target.shown}: error: is a symlink to {links[0]}, not to a release in "
+            f"{prefix}: remove the symlink and publish again"
+        )
+    return releases, live if live in releases else None
+
+
+def _listing(target: Target) -> set[str]:
+    """Names of DEST, its releases folder and the releases in it, as rsync lists them."""
+    output = _rsync(
+        target,
+        "--list-only",
+        "-rl",
+        f"--include=/{target.name}",
+        f"--include=/{target.releases}/",
+        f"--include=/{target.releases}/*/",
+        "--exclude=*",
+        target.at(""),
+    )
+    return {match[1] for match in map(_LISTING.fullmatch, output.splitlines()) if match}
+
+
+def _switch(target: Target, release: str) -> None:
+    """Point DEST at the release: rsync creates the new symlink under a temporary name and
+    renames it over DEST, so a reader sees the old release or the new one, never neither."""
+    with tempfile.TemporaryDirectory() as folder:
+        os.symlink(f"{target.releases}/{release}", Path(folder, target.name))
+        _rsync(target, "-l", str(Path(folder, target.name)), target.at(""))
+
+
+def _prune(target: Target, releases: list[str], live: str, keep: int) -> list[str]:
+    """Delete all but the `keep` newest releases (never the live one); the names deleted."""
+    kept = set(sorted(releases)[-keep:]) | {live}
+    old = [name for name in releases if name not in kept]
+    if old:
+        rules = [f"--include=/{name}/***" for name in old]
+        with tempfile.TemporaryDirectory() as empty:
+            _rsync(
+                target,
+                "-r",
+                "--delete",
+                *rules,
+                "--exclude=*",
+                f"{empty}/",
+                target.at(target.releases, ""),
+            )
+    return old
+
+
+def _record(project: Project, release: Release) -> None:
+    line = json.dumps(dataclasses.asdict(release), ensure_ascii=False) + "\n"
+    with (project.root / LOG_NAME).open("a", encoding="utf-8") as log:
+        log.write(line)
+
+
+def _rsync(target: Target, *arguments: str) -> str:
+    """Run rsync; its output, or a one-line error with the telling line of its stderr."""
+    environ = dict(os.environ)
+    environ.setdefault("RSYNC_RSH", "ssh -o BatchMode=yes")
+    if target.password:
+        environ["RSYNC_PASSWORD"] = target.password
+    try:
+        result = subprocess.run(
+            [*RSYNC, *arguments], capture_output=True, text=True, env=environ, check=False
+        )
+    except FileNotFoundError:
+        raise BulletinError(
+            f"{target.shown}: error: rsync is not installed: install it (apt-get install rsync)"
+        ) from None
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip()] or ["no message"]
+        telling = [line for line in lines if not line.startswith("rsync error:")] or lines
+        raise BulletinError(
+            f"{target.shown}: error: rsync failed: {target.masked(telling[-1].strip())}: "
+            f"{_hint(target)}"
+        )
+    return result.stdout
+
+
+def _hint(target: Target) -> str:
+    if target.prefix.startswith("rsync://"):
+        return f"check the address, the module and the password (in the URL or {PASSWORD_VARIABLE})"
+    if target.prefix:
+        return "check the address, that the folder exists, and that your SSH key lets you in"
+    return "check that the folder holding it exists and that you may write there"

@@ -1,0 +1,104 @@
+"""The website around the issues: archive, issuing-body pages, search page, 404, feed, sitemap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bulletin.model import Issue, IssuingBody, Publication, TopItem
+from bulletin.project import slugify
+from bulletin.render import Theme
+
+BodyIndex = list[tuple[IssuingBody, list[tuple[Issue, TopItem]]]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A file of the site: its path under build/ and its content."""
+
+    path: str
+    data: bytes
+
+
+def render_site(publication: Publication, issues: Sequence[Issue], theme: Theme) -> list[Page]:
+    """Every site-wide file for the given (published) issues, newest first on the archive."""
+    newest = sorted(issues, key=lambda issue: issue.date, reverse=True)
+    bodies = body_index(newest)
+    env = theme.environment
+    context = {"pub": publication}
+    pages = [
+        _page("index.html", env.get_template("archive.html").render(issues=newest, **context)),
+        _page(
+            "bodies/index.html", env.get_template("bodies.html").render(bodies=bodies, **context)
+        ),
+        _page("search/index.html", env.get_template("search.html").render(**context)),
+        _page("404.html", env.get_template("404.html").render(**context)),
+    ]
+    template = env.get_template("body.html")
+    for body, entries in bodies:
+        html = template.render(body=body, entries=entries, **context)
+        pages.append(_page(f"bodies/{slugify(body.abbreviation)}/index.html", html))
+    pages.append(Page("feed.xml", render_feed(publication, newest, theme)))
+    pages.append(_page("sitemap.xml", _sitemap(publication, newest, bodies, theme)))
+    return pages
+
+
+def body_index(issues: Sequence[Issue]) -> BodyIndex:
+    """Each issuing body with every Top-5 item about one of its policies, in issue order."""
+    entries: dict[IssuingBody, list[tuple[Issue, TopItem]]] = defaultdict(list)
+    for issue in issues:
+        for item in issue.top:
+            for body in item.policy.issuers:
+                entries[body].append((issue, item))
+    return sorted(entries.items(), key=lambda pair: pair[0].abbreviation.lower())
+
+
+def render_feed(publication: Publication, newest: Sequence[Issue], theme: Theme) -> bytes:
+    """The Atom feed: one entry per issue, newest first, with the At-a-glance summaries."""
+    from feedgen.feed import FeedGenerator  # imported here: only the site build needs it
+
+    feed = FeedGenerator()
+    feed.id(publication.base_url)
+    feed.title(publication.series)
+    feed.author({"name": publication.publisher.full_name or publication.publisher.name})
+    feed.link(href=publication.base_url, rel="alternate")
+    feed.link(href=publication.base_url + "feed.xml", rel="self")
+    feed.language(publication.language)
+    feed.generator("bulletin")
+    feed.updated(_moment(newest[0].date if newest else dt.date(1970, 1, 1)))
+    template = theme.environment.get_template("feed_entry.html")
+    for issue in newest:
+        entry = feed.add_entry(order="append")
+        entry.id(issue.url)
+        entry.title(f"{publication.series}: {issue.date:%B} {issue.date.day}, {issue.date.year}")
+        entry.link(href=issue.url, rel="alternate")
+        entry.published(_moment(issue.date))
+        entry.updated(_moment(issue.date))
+        for person in issue.authors:
+            entry.author({"name": person.name})
+        entry.content(template.render(issue=issue), type="html")
+    return bytes(feed.atom_str(pretty=True))
+
+
+def _sitemap(
+    publication: Publication, newest: Sequence[Issue], bodies: BodyIndex, theme: Theme
+) -> str:
+    base = publication.base_url
+    latest = newest[0].date if newest else None
+    pages = [(base, latest), (base + "bodies/", latest), (base + "search/", None)]
+    pages += [(issue.url, issue.date) for issue in newest]
+    pages += [
+        (f"{base}bodies/{slugify(body.abbreviation)}/", entries[0][0].date)
+        for body, entries in bodies
+    ]
+    return theme.environment.get_template("sitemap.xml").render(pages=pages)
+
+
+def _page(path: str, text: str) -> Page:
+    return Page(path, text.encode("utf-8"))
+
+
+def _moment(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
