@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-lato poppler-utils chromium rsync
+APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-lato poppler-utils chromium rsync openssl
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 AXE_VERSION := 4.14.1
 SAMPLE := 2021-11-02
@@ -32,6 +32,8 @@ regen-golden: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/site.py
+	$(BIN)/python benchmarks/send.py
 
 setup: system-packages $(STAMP) $(AXE)
 

@@ -104,3 +104,11 @@ def site_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run(root, "build")
     assert result.returncode == 0, result.stdout + result.stderr
     return root
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory):
+    """A self-signed certificate for the test SMTP servers (see tests/smtp_server.py)."""
+    from smtp_server import make_certificate
+
+    return make_certificate(tmp_path_factory.mktemp("tls"))

@@ -67,9 +67,7 @@ def test_search_finds_the_one_item_with_a_word(page, site_url):
     assert "A note on zeppelin." in page.content()
 
 
-@pytest.mark.parametrize(
-    "path", ["", "issues/2021-11-16/", "bodies/", "bodies/miit/", "search/"]
-)
+@pytest.mark.parametrize("path", ["", "issues/2021-11-16/", "bodies/", "bodies/miit/", "search/"])
 def test_page_has_no_accessibility_violations(page, site_url, path):
     page.goto(site_url + path)
     page.wait_for_load_state("networkidle")

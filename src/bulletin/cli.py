@@ -161,6 +161,7 @@ def new(project_dir: Path, date: str) -> None:
 )
 @click.option(
     "--rate",
+    metavar="N",
     type=click.FloatRange(min=0),
     default=0.0,
     show_default=True,
@@ -174,6 +175,7 @@ def new(project_dir: Path, date: str) -> None:
 )
 @click.option(
     "--retries",
+    metavar="N",
     type=click.IntRange(0, 10),
     default=3,
     show_default=True,
@@ -181,6 +183,7 @@ def new(project_dir: Path, date: str) -> None:
 )
 @click.option(
     "--backoff",
+    metavar="SECONDS",
     type=click.FloatRange(min=0),
     default=1.0,
     show_default=True,
@@ -188,6 +191,7 @@ def new(project_dir: Path, date: str) -> None:
 )
 @click.option(
     "--pause-after",
+    metavar="N",
     type=click.IntRange(min=1),
     default=10,
     show_default=True,
@@ -245,12 +249,11 @@ def _send_test(edition: Any, address: str, transport: Any) -> None:
 def _send_all(
     project: Any, edition: Any, subscribers: Path, transport: Any, options: dict[str, Any]
 ) -> None:
-    from bulletin.errors import BulletinError
-    from bulletin.send import PREVIEW_SECRET, SendOptions, send_issue
+    from bulletin.send import SendOptions, send_issue
     from bulletin.sendlog import FILE_NAME, open_log
 
     start = time.perf_counter()
-    progress = _SendProgress()
+    progress = _SendProgress(edition.key)
     with open_log(project.root, FILE_NAME, transport.records) as log:
         where = (subscribers, project.shown(subscribers))
         reporter: Any = progress
@@ -271,6 +274,14 @@ def _send_all(
         + (f", pending {summary.pending}" if summary.pending else "")
         + f" in {seconds:.1f} s ({summary.sent / seconds:.0f} messages/s)"
     )
+    _send_notes(summary, edition, transport.records)
+
+
+def _send_notes(summary: Any, edition: Any, recorded: bool) -> None:
+    """What the summary line needs explained; the pause, as the error that ends the command."""
+    from bulletin.errors import BulletinError
+    from bulletin.send import PREVIEW_SECRET
+
     if summary.unknown:
         click.echo(
             f"unknown: {summary.unknown} recipient(s) may or may not have the issue (a run "
@@ -278,7 +289,7 @@ def _send_all(
             "--resend-unknown sends them another copy",
             err=True,
         )
-    if not transport.records:
+    if not recorded:
         click.echo(
             "a rehearsal: nothing recorded; set BULLETIN_SMTP_URL (or --smtp) to send", err=True
         )
@@ -297,7 +308,8 @@ class _SendProgress:  # a bulletin.send.Reporter, not imported until `send` runs
 
     shown = 20
 
-    def __init__(self) -> None:
+    def __init__(self, issue: str) -> None:
+        self.issue = issue
         self.bar: Any = None
         self.failures: list[str] = []
         self.more = 0
@@ -318,13 +330,14 @@ class _SendProgress:  # a bulletin.send.Reporter, not imported until `send` runs
                 self.more += 1
 
     def retry(self, subscriber: Any, detail: str, seconds: float) -> None:
-        click.echo(f"\nretrying {subscriber.email} in {seconds:g} s: {detail}", err=True)
+        start = "\n" if sys.stderr.isatty() else ""  # below the progress bar
+        click.echo(f"{start}retrying {subscriber.email} in {seconds:g} s: {detail}", err=True)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.render_finish()
         if self.more:
-            self.failures.append(f"... and {self.more} more: see 'bulletin send-log DATE'")
+            self.failures.append(f"... and {self.more} more: see 'bulletin send-log {self.issue}'")
 
 
 @cli.command("send-log")

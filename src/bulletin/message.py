@@ -1,0 +1,182 @@
+"""The issue as an email: HTML (CSS inlined) and plain text from the same content, PDF attached."""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import hmac
+import html
+import re
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, formatdate, make_msgid
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from bulletin.errors import BulletinError
+from bulletin.model import Issue
+from bulletin.plaintext import plain, wrap
+from bulletin.project import slugify
+from bulletin.read import RawDocument
+from bulletin.render import Theme, longdate
+
+PLACEHOLDER = "bulletin-unsubscribe-placeholder"
+"""Stands for the recipient's unsubscribe address in the bodies rendered once per issue."""
+_TEXT_SLOT = b"bulletin-text-part\r\n"
+_HTML_SLOT = b"bulletin-html-part\r\n"
+_HEADERS = SMTP.clone(max_line_length=998)
+"""Per-recipient headers: never folded (a folded List-Unsubscribe URL would break)."""
+_LIST_ID = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """The `email` group of publication.yaml, with its defaults filled in.
+
+    sender: the From address and name. reply_to: where replies go. list_id: the List-Id header.
+    unsubscribe_url: the one-click unsubscribe address, with `{token}` (and maybe `{email}`).
+    """
+
+    sender: Address
+    reply_to: str
+    list_id: str
+    unsubscribe_url: str
+
+
+def email_settings(doc: RawDocument) -> EmailSettings:
+    """The settings from publication.yaml (already checked), or an error naming the line."""
+    data: dict[str, Any] = doc.data
+    group = data.get("email")
+    if not isinstance(group, dict) or not group.get("from") or not group.get("unsubscribe_url"):
+        raise BulletinError(
+            f"{doc.shown}: error: email: not set up: add an `email` group with `from` and "
+            "`unsubscribe_url` (see docs/sending.md)"
+        )
+    url = str(group["unsubscribe_url"])
+    if not url.startswith("https://") or "{token}" not in url or not url.isascii():
+        line = doc.line(("email", "unsubscribe_url"))
+        raise BulletinError(
+            f"{doc.shown}:{line}: error: email.unsubscribe_url: {url!r} must be ASCII, start with "
+            "https:// and hold {token}, e.g. https://example.org/unsubscribe?email={email}&token={token}"
+        )
+    host = urlsplit(str(data["base_url"])).hostname or "localhost"
+    list_id = str(group.get("list_id") or f"{slugify(data['series'])}.{host}")
+    if not _LIST_ID.fullmatch(list_id):
+        line = doc.line(("email", "list_id"))
+        raise BulletinError(
+            f"{doc.shown}:{line}: error: email.list_id: {list_id!r} is not a dotted name: "
+            "use letters, digits and hyphens between dots, e.g. china-industries.merics.de"
+        )
+    name = str(group.get("from_name") or data["series"])
+    return EmailSettings(
+        sender=Address(display_name=name, addr_spec=str(group["from"])),
+        reply_to=str(group.get("reply_to") or data["contact"]["email"]),
+        list_id=formataddr((str(data["series"]), list_id)),
+        unsubscribe_url=url,
+    )
+
+
+def page_url(issue: Issue) -> str:
+    """The address of the issue's web page."""
+    return issue.url
+
+
+def subject(issue: Issue, test: bool = False) -> str:
+    """'China Industries: November 2, 2021', marked '[TEST] ' for a test send."""
+    return f"{'[TEST] ' if test else ''}{issue.publication.series}: {longdate(issue.date)}"
+
+
+def render_html(issue: Issue, theme: Theme) -> str:
+    """The email-safe HTML body, CSS inlined (theme.css variables resolved, @media kept)."""
+    import css_inline  # compiled; loaded only by the commands that send
+
+    template = theme.environment.get_template("email.html")
+    page = template.render(issue=issue, page_url=page_url(issue), unsubscribe_url=PLACEHOLDER)
+    css = theme.stylesheet("theme.css") + "\n" + theme.stylesheet("email.css")
+    inliner = css_inline.CSSInliner(
+        keep_at_rules=True,
+        load_remote_stylesheets=False,
+        resolve_css_variables=True,
+        extra_css=css,
+    )
+    return inliner.inline(page)
+
+
+def render_text(issue: Issue, theme: Theme) -> str:
+    """The plain-text alternative, from the same content as the HTML."""
+    template = theme.environment.get_template("email.txt")
+    text = template.render(
+        issue=issue, page_url=page_url(issue), unsubscribe_url=PLACEHOLDER, plain=plain, wrap=wrap
+    )
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def unsubscribe_url(template: str, email: str, secret: bytes) -> str:
+    """The recipient's one-click unsubscribe address: {token} is HMAC-SHA256 of the address."""
+    token = hmac.new(secret, email.lower().encode(), hashlib.sha256).hexdigest()[:32]
+    return template.replace("{token}", token).replace("{email}", quote(email, safe="@"))
+
+
+class Letter:
+    """One issue's email, composed and serialized once; `to()` makes each recipient's copy.
+
+    Only four headers (To, Date, Message-ID, List-Unsubscribe) and the unsubscribe address in
+    the two bodies differ between recipients: the rest, the PDF above all, is reused as bytes.
+    """
+
+    def __init__(self, message: EmailMessage, text: str, html_body: str, issue_key: str) -> None:
+        self.text, self.html, self.issue_key = text, html_body, issue_key
+        self.domain = message["From"].addresses[0].domain
+        shared = message.as_bytes(policy=SMTP)
+        if shared.count(_TEXT_SLOT) != 1 or shared.count(_HTML_SLOT) != 1:
+            raise AssertionError("each body's slot must appear once in the shared message")
+        self._head, rest = shared.split(_TEXT_SLOT)
+        self._middle, self._tail = rest.split(_HTML_SLOT)
+
+    def to(self, email: str, name: str, unsubscribe: str, test: bool = False) -> bytes:
+        """The complete message for one recipient, CRLF line ends, ready for DATA."""
+        header = EmailMessage(policy=_HEADERS)
+        header["To"] = Address(display_name=name, addr_spec=email)
+        header["Date"] = formatdate(localtime=True)
+        header["Message-ID"] = self._message_id(email, test)
+        header["List-Unsubscribe"] = f"<{unsubscribe}>"
+        text = _quoted_printable(self.text.replace(PLACEHOLDER, unsubscribe))
+        body = _quoted_printable(self.html.replace(PLACEHOLDER, html.escape(unsubscribe)))
+        return b"".join((header.as_bytes()[:-2], self._head, text, self._middle, body, self._tail))
+
+    def _message_id(self, email: str, test: bool) -> str:
+        """Stable per issue and recipient, so a mail system can spot a copy it already has."""
+        if test:
+            return make_msgid("test", domain=self.domain)
+        digest = hashlib.sha256(f"{self.issue_key}\n{email.lower()}".encode()).hexdigest()[:24]
+        return f"<{self.issue_key}.{digest}@{self.domain}>"
+
+
+def compose(
+    issue: Issue, settings: EmailSettings, theme: Theme, pdf: bytes, test: bool = False
+) -> Letter:
+    """The issue's letter: headers shared by all recipients, both bodies, the PDF attached."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = settings.sender
+    message["Reply-To"] = settings.reply_to
+    message["Subject"] = subject(issue, test)
+    message["List-Id"] = settings.list_id
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(_TEXT_SLOT.decode().strip() + "\n", cte="quoted-printable")
+    message.add_alternative(
+        _HTML_SLOT.decode().strip() + "\n", subtype="html", cte="quoted-printable"
+    )
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"{issue.slug}.pdf")
+    for part in message.walk():
+        if part is not message:
+            del part["MIME-Version"]
+    return Letter(message, render_text(issue, theme), render_html(issue, theme), issue.slug)
+
+
+def _quoted_printable(text: str) -> bytes:
+    """A body encoded quoted-printable with CRLF line ends, as the part's slot expects."""
+    data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    return encoded if encoded.endswith(b"\r\n") else encoded + b"\r\n"

@@ -1,0 +1,348 @@
+"""Send an issue to its subscribers: at most once each, resumable, paced, retried with backoff."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bulletin.diagnostics import has_errors
+from bulletin.errors import BulletinError, ContentError
+from bulletin.message import EmailSettings, Letter, compose, email_settings, unsubscribe_url
+from bulletin.model import Issue, build_issue
+from bulletin.project import Project
+from bulletin.render import Theme
+from bulletin.sendlog import SendLog, State
+from bulletin.subscribers import RowProblem, Subscriber, read_subscribers
+from bulletin.transport import (
+    DeliveryFailure,
+    Outbox,
+    PermanentFailure,
+    TemporaryFailure,
+    Transport,
+    UnknownOutcome,
+)
+
+SECRET_VARIABLE = "BULLETIN_UNSUBSCRIBE_SECRET"
+PREVIEW_SECRET = b"preview: not a real secret"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """An issue ready to mail: checked, its PDF built, its letter composed."""
+
+    issue: Issue
+    settings: EmailSettings
+    letter: Letter
+    secret: bytes
+
+    @property
+    def key(self) -> str:
+        """The issue's name in the send log: its date."""
+        return self.issue.date.isoformat()
+
+    def message(self, subscriber: Subscriber, test: bool = False) -> bytes:
+        url = unsubscribe_url(self.settings.unsubscribe_url, subscriber.email, self.secret)
+        return self.letter.to(subscriber.email, subscriber.name, url, test)
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """How a run goes: pace, retries, when to pause, whom to send to again.
+
+    rate: messages per second at most (0: no limit). retries: further attempts after a
+    temporary failure, `backoff` seconds before the first, doubling each time.
+    pause_after: consecutive failed attempts that pause the run.
+    """
+
+    rate: float = 0.0
+    retries: int = 3
+    backoff: float = 1.0
+    pause_after: int = 10
+    retry_failed: bool = False
+    resend_unknown: bool = False
+
+
+@dataclass
+class Summary:
+    """What a run did, over the listed recipients (valid, distinct rows of the list).
+
+    sent, failed: this run's outcomes. skipped: mailed by an earlier run, or failed in one
+    (without --retry-failed). unknown: may or may not have the issue (new_unknown: of this run;
+    found_unknown: left by a run that crashed). pending: left for the next run.
+    bad_rows: rows skipped, by kind (invalid, duplicate). paused: why the run stopped early, as
+    the one line to show.
+    """
+
+    listed: int = 0
+    bad_rows: dict[str, int] = field(default_factory=dict)
+    found_unknown: int = 0
+    sent: int = 0
+    failed: int = 0
+    new_unknown: int = 0
+    skipped: int = 0
+    unknown: int = 0
+    pending: int = 0
+    paused: str = ""
+
+
+class Reporter:
+    """Receives a run's progress; the CLI draws it, the library never prints."""
+
+    def problem(self, problem: RowProblem) -> None:
+        """A row of the list that is skipped."""
+
+    def start(self, total: int) -> None:
+        """How many recipients this run will try."""
+
+    def outcome(self, subscriber: Subscriber, state: State, detail: str) -> None:
+        """One recipient done: sent, failed, unknown, or left pending."""
+
+    def retry(self, subscriber: Subscriber, detail: str, seconds: float) -> None:
+        """A temporary failure; the next attempt comes after `seconds`."""
+
+
+def prepare(
+    project: Project, date: dt.date, env: Mapping[str, str], real: bool, test: bool = False
+) -> Edition:
+    """The issue's edition for mailing; refuses when it fails its check or lacks its PDF.
+
+    real: the transport delivers, so the unsubscribe secret is required (a rehearsal previews
+    without). test: the subject is marked [TEST].
+    """
+    from bulletin.validate import check
+
+    raw, diagnostics = check(project, [date])
+    if has_errors(diagnostics):
+        raise ContentError(diagnostics)
+    assert raw.publication is not None
+    issue = build_issue(raw, raw.issues[0])
+    settings = email_settings(raw.publication)
+    pdf = _built_pdf(project, issue)
+    theme = Theme(project.templates)
+    with theme.errors(project.shown):
+        letter = compose(issue, settings, theme, pdf.read_bytes(), test)
+    return Edition(issue, settings, letter, _secret(env, real))
+
+
+def _built_pdf(project: Project, issue: Issue) -> Path:
+    pdf: Path = project.build / issue.path / f"{issue.slug}.pdf"
+    date = issue.date.isoformat()
+    if not pdf.is_file():
+        raise BulletinError(
+            f"{project.shown(pdf)}: error: the PDF is not built: run 'bulletin build {date}' first"
+        )
+    folder = project.issue_folder(issue.date)
+    newer = [p for p in folder.rglob("*") if p.stat().st_mtime > pdf.stat().st_mtime]
+    if newer:
+        raise BulletinError(
+            f"{project.shown(pdf)}: error: older than {project.shown(newer[0])}: run "
+            f"'bulletin build {date}' so that the PDF matches the issue"
+        )
+    return pdf
+
+
+def _secret(env: Mapping[str, str], real: bool) -> bytes:
+    secret = env.get(SECRET_VARIABLE, "")
+    if secret:
+        return secret.encode()
+    if real:
+        raise BulletinError(
+            f"{SECRET_VARIABLE}: error: not set: the unsubscribe links are signed with it; set "
+            "the secret the website's unsubscribe page checks (see docs/sending.md)"
+        )
+    return PREVIEW_SECRET
+
+
+def send_test(edition: Edition, address: str, transport: Transport) -> str:
+    """One copy (of an edition prepared with test=True) to `address`; nothing recorded."""
+    data = edition.message(Subscriber(0, address, ""), test=True)
+    try:
+        return transport.deliver(edition.settings.sender.addr_spec, address, data, lambda: None)
+    except DeliveryFailure as failure:
+        raise BulletinError(
+            f"{address}: error: the test message was not delivered: {failure.detail}"
+        ) from None
+    finally:
+        transport.close()
+
+
+def send_issue(
+    edition: Edition,
+    subscribers: tuple[Path, str],
+    transport: Transport,
+    log: SendLog,
+    options: SendOptions,
+    reporter: Reporter,
+) -> Summary:
+    """Mail the edition to every subscriber in the CSV (path, shown) the log has not mailed.
+
+    A recipient is marked `sending` just before the relay can accept the message and `sent`
+    once it did, so no crash can cause a second copy. Returns the summary, also when paused.
+    """
+    summary = Summary(found_unknown=log.begin(edition.key))
+    if isinstance(transport, Outbox):
+        transport.clear()
+    _list(subscribers, log, reporter, summary)
+    log.enroll(edition.key)
+    states = {State.PENDING}
+    states |= {State.FAILED} if options.retry_failed else set()
+    states |= {State.UNKNOWN} if options.resend_unknown else set()
+    before = log.tally(edition.key)
+    total = sum(before.get(state, 0) for state in states)
+    reporter.start(total)
+    run = _Run(edition, transport, log, options, reporter, summary)
+    try:
+        for subscriber in log.todo(edition.key, states):
+            run.deliver(subscriber)
+    except _Paused as pause:
+        summary.paused = f"{edition.key}: error: {pause}"
+    except BulletinError as error:  # the relay refused TLS or the login
+        summary.paused = error.format_message()
+    except KeyboardInterrupt:
+        summary.paused = f"{edition.key}: error: interrupted: run the same command to resume"
+    finally:
+        transport.close()
+        summary.new_unknown += log.settle(edition.key)
+    _tally(summary, before, states, total)
+    return summary
+
+
+def _list(
+    subscribers: tuple[Path, str], log: SendLog, reporter: Reporter, summary: Summary
+) -> None:
+    path, shown = subscribers
+
+    def problem(found: RowProblem) -> None:
+        summary.bad_rows[found.kind] = summary.bad_rows.get(found.kind, 0) + 1
+        reporter.problem(found)
+
+    def duplicate(subscriber: Subscriber, first: int) -> None:
+        message = f"{subscriber.email!r} is already on line {first}: remove one of the two rows"
+        problem(RowProblem(shown, subscriber.line, "email", message, "duplicate"))
+
+    log.list(read_subscribers(path, shown, problem), duplicate)
+
+
+def _tally(summary: Summary, before: dict[State, int], tried: set[State], total: int) -> None:
+    """Complete the summary from the states before the run and this run's outcomes."""
+    summary.listed = sum(before.values())
+    summary.skipped = before.get(State.SENT, 0)
+    summary.skipped += 0 if State.FAILED in tried else before.get(State.FAILED, 0)
+    summary.unknown = summary.new_unknown
+    summary.unknown += 0 if State.UNKNOWN in tried else before.get(State.UNKNOWN, 0)
+    summary.pending = total - summary.sent - summary.failed - summary.new_unknown
+
+
+class _Paused(Exception):
+    """Too many consecutive errors: stop, leaving the rest pending."""
+
+
+class _Run:
+    """The delivery loop's state: the pace, the count of consecutive errors."""
+
+    def __init__(
+        self,
+        edition: Edition,
+        transport: Transport,
+        log: SendLog,
+        options: SendOptions,
+        reporter: Reporter,
+        summary: Summary,
+    ) -> None:
+        self.edition, self.transport, self.log = edition, transport, log
+        self.options, self.reporter, self.summary = options, reporter, summary
+        self.sender = edition.settings.sender.addr_spec
+        self.errors = 0
+        self.interval = 1 / options.rate if options.rate > 0 else 0.0
+        self.next_slot = time.monotonic()
+
+    def deliver(self, subscriber: Subscriber) -> None:
+        """Try one recipient, retrying temporary failures, and record where it ends up."""
+        data = self.edition.message(subscriber)
+        attempt = 0
+        while failure := self._attempt(subscriber, data):
+            if attempt == self.options.retries:
+                self._gave_up(subscriber, failure)
+                return
+            seconds = self.options.backoff * 2**attempt
+            self.reporter.retry(subscriber, failure.detail, seconds)
+            time.sleep(seconds)
+            attempt += 1
+
+    def _attempt(self, subscriber: Subscriber, data: bytes) -> TemporaryFailure | None:
+        """One attempt; None when it ended the recipient's turn (sent, failed or unknown)."""
+        self._pace()
+        try:
+            reply = self.transport.deliver(
+                self.sender, subscriber.email, data, self._commit(subscriber)
+            )
+        except TemporaryFailure as failure:
+            self._mark(subscriber, State.PENDING, failure.detail)
+            self._error(failure.detail)
+            return failure
+        except PermanentFailure as failure:
+            self._finish(subscriber, State.FAILED, failure.detail)
+            self._error(failure.detail)
+        except UnknownOutcome as failure:
+            self._finish(subscriber, State.UNKNOWN, failure.detail)
+            self._error(failure.detail)
+        else:
+            self._finish(subscriber, State.SENT, reply)
+            self.errors = 0
+        return None
+
+    def _gave_up(self, subscriber: Subscriber, failure: TemporaryFailure) -> None:
+        """After the last retry: a relay that kept deferring fails the recipient; a relay that
+        could not be reached leaves it pending for the next run."""
+        tries = self.options.retries + 1
+        if failure.connection:
+            self.reporter.outcome(subscriber, State.PENDING, failure.detail)
+            return
+        self._finish(subscriber, State.FAILED, f"{failure.detail} (deferred {tries} times)")
+
+    def _commit(self, subscriber: Subscriber) -> _Commit:
+        return _Commit(self.log, self.edition.key, subscriber)
+
+    def _mark(self, subscriber: Subscriber, state: State, detail: str) -> None:
+        self.log.mark(self.edition.key, subscriber, state, detail, attempts=1)
+
+    def _finish(self, subscriber: Subscriber, state: State, detail: str) -> None:
+        self._mark(subscriber, state, detail)
+        if state is State.SENT:
+            self.summary.sent += 1
+        elif state is State.FAILED:
+            self.summary.failed += 1
+        elif state is State.UNKNOWN:
+            self.summary.new_unknown += 1
+        self.reporter.outcome(subscriber, state, detail)
+
+    def _error(self, detail: str) -> None:
+        self.errors += 1
+        if self.errors >= self.options.pause_after:
+            raise _Paused(
+                f"paused after {self.errors} consecutive errors (the last: {detail}): "
+                "fix the cause, then run the same command again to resume"
+            )
+
+    def _pace(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next_slot > now:
+            time.sleep(self.next_slot - now)
+        self.next_slot = max(self.next_slot, now) + self.interval
+
+
+@dataclass(frozen=True)
+class _Commit:
+    """Marks a recipient `sending` in the log: called right before the relay can accept."""
+
+    log: SendLog
+    issue: str
+    subscriber: Subscriber
+
+    def __call__(self) -> None:
+        self.log.mark(self.issue, self.subscriber, State.SENDING)

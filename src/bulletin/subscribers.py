@@ -1,0 +1,121 @@
+"""Read the subscriber list, a CSV file (email, name, ...), row by row; bad rows by line."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bulletin.diagnostics import did_you_mean
+from bulletin.errors import BulletinError
+
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One valid row of the list.
+
+    line: the row's line in the CSV file (1 is the header).
+    email: the address as written (surrounding spaces removed).
+    name: the display name ('' when none), on one line.
+    key: the address case-folded, which identifies the subscriber (Anna@X.org is anna@x.org).
+    """
+
+    line: int
+    email: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        return self.email.casefold()
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that is skipped, and why: printed as `path:line: warning: field: message`."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: warning: {self.field}: {self.message}"
+
+
+def address_problem(email: str) -> str | None:
+    """Why `email` is not a deliverable address, or None when it is one."""
+    if not email:
+        return "empty: fill in the address or remove the row"
+    if not email.isascii():
+        return f"{email!r} has non-ASCII characters, which relays rarely accept: fix or remove it"
+    if len(email) > 254 or not _ADDRESS.fullmatch(email) or len(email.split("@")[0]) > 64:
+        return f"{email!r} is not an email address like name@example.org: fix or remove the row"
+    return None
+
+
+def read_subscribers(
+    path: Path, shown: str, on_problem: Callable[[RowProblem], None]
+) -> Iterator[Subscriber]:
+    """The valid rows of the CSV file, one at a time; each bad row goes to `on_problem`.
+
+    Duplicates are not found here (see `sendlog`, which remembers every address of the list).
+    Raises BulletinError when the file cannot be read or has no `email` column.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            yield from _rows(file, shown, on_problem)
+    except FileNotFoundError:
+        raise BulletinError(
+            f"{shown}: error: no such subscriber list: give the path of a CSV file "
+            "with an 'email' column"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise BulletinError(
+            f"{shown}: error: not UTF-8 ({error.reason} at byte {error.start}): "
+            "save the list as CSV UTF-8"
+        ) from None
+    except csv.Error as error:
+        raise BulletinError(f"{shown}: error: not a readable CSV file: {error}") from None
+
+
+def _rows(
+    file: Iterator[str], shown: str, on_problem: Callable[[RowProblem], None]
+) -> Iterator[Subscriber]:
+    header_line = next(file, "")
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    columns = [
+        c.strip().casefold() for c in next(csv.reader([header_line], delimiter=delimiter), [])
+    ]
+    email_at = _email_column(columns, shown)
+    name_at = columns.index("name") if "name" in columns else None
+    reader = csv.reader(file, delimiter=delimiter)
+    line = 1
+    for row in reader:
+        start, line = line + 1, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        email = row[email_at].strip() if email_at < len(row) else ""
+        problem = address_problem(email)
+        if problem:
+            on_problem(RowProblem(shown, start, "email", problem, "invalid"))
+            continue
+        name = row[name_at] if name_at is not None and name_at < len(row) else ""
+        yield Subscriber(start, email, _SPACE.sub(" ", name).strip())
+
+
+def _email_column(columns: list[str], shown: str) -> int:
+    if "email" in columns:
+        return columns.index("email")
+    found = ", ".join(repr(c) for c in columns if c) or "none"
+    raise BulletinError(
+        f"{shown}:1: error: no 'email' column{did_you_mean('email', columns)} (columns: {found}): "
+        "the first row names the columns, e.g. 'email,name'"
+    )
