@@ -1,0 +1,64 @@
+"""The `bulletin` command line: a thin skin over the library; heavy imports happen per command.
+
+The group and the entry point are here; the commands are in `content` (check, build, new),
+`website` (serve, publish) and `mail` (send, send-log).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+_debug = False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holds content/).",
+)
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+@click.version_option(package_name="bulletin")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path, debug: bool) -> None:
+    """Write a policy-analysis bulletin as Markdown; check it; build its PDF and web page."""
+    global _debug
+    _debug = debug
+    ctx.obj = project_dir
+
+
+def _dates(arguments: tuple[str, ...]) -> list[dt.date] | None:
+    from bulletin.project import parse_date
+
+    return [parse_date(text) for text in arguments] if arguments else None
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+def main() -> None:
+    """Entry point: run the CLI; an unexpected failure is one line unless --debug."""
+    try:
+        cli.main(prog_name="bulletin")
+    except Exception as error:
+        if _debug:
+            raise
+        click.echo(
+            f"error: internal error: {type(error).__name__}: {error} "
+            "(run with --debug for the traceback)",
+            err=True,
+        )
+        sys.exit(2)
+
+
+from bulletin.cli import content, mail, website  # noqa: E402  (the commands register themselves)
+
+__all__ = ["cli", "content", "mail", "main", "website"]

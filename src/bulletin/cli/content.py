@@ -1,0 +1,118 @@
+"""Commands on the content: check issues, build them, start a new one."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from bulletin.cli import _dates, _size, cli
+from bulletin.standards import PDF_VARIANTS
+
+
+@cli.command()
+@click.argument("dates", nargs=-1, metavar="[DATE]...")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Print diagnostics as text lines or as JSON.",
+)
+@click.pass_obj
+def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format: str) -> None:
+    """Check issues (all of them when no DATE is given) and report every problem.
+
+    Each problem is printed as `path:line: error|warning: field: message`.
+    The exit code is 1 when any error is found (or any warning, with --strict).
+    """
+    from bulletin.diagnostics import Severity, has_errors, to_json
+    from bulletin.project import find_project
+    from bulletin.validate import check as check_issues
+
+    project = find_project(project_dir)
+    raw, diagnostics = check_issues(project, _dates(dates))
+    if output_format == "json":
+        click.echo(to_json(diagnostics))
+    else:
+        for diagnostic in diagnostics:
+            click.echo(str(diagnostic))
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    files = len(raw.issues) + 3
+    click.echo(
+        f"{errors} error(s), {len(diagnostics) - errors} warning(s) in "
+        f"{len(raw.issues)} issue(s) and {files - len(raw.issues)} shared files",
+        err=True,
+    )
+    if has_errors(diagnostics, strict):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("dates", nargs=-1, metavar="[DATE]...")
+@click.option("--strict", is_flag=True, help="Refuse to build when there are warnings.")
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(PDF_VARIANTS),
+    default=PDF_VARIANTS[0],
+    show_default=True,
+    help="PDF standard: accessible PDF/UA or archival PDF/A.",
+)
+@click.option("--drafts", is_flag=True, help="Put issues marked draft on the site too.")
+@click.pass_obj
+def build(
+    project_dir: Path, dates: tuple[str, ...], strict: bool, pdf_variant: str, drafts: bool
+) -> None:
+    """Check, then build the given issues' web pages and PDFs under build/.
+
+    With no DATE, build the whole site: every issue (drafts only with --drafts), the archive,
+    a page per issuing body, the Atom feed, the sitemap, a 404 page and the search index,
+    redoing only what changed since the last build. Nothing is written when the check finds
+    errors; each file is replaced atomically.
+    """
+    from bulletin.build import Output
+    from bulletin.build import build as build_issues
+    from bulletin.project import find_project
+
+    project = find_project(project_dir)
+    start = time.perf_counter()
+
+    def report(output: Output) -> None:
+        click.echo(
+            f"wrote {project.shown(output.path)} ({_size(len(output.data))}, "
+            f"{output.seconds * 1000:.0f} ms)"
+        )
+
+    outputs, warnings = build_issues(
+        project,
+        _dates(dates),
+        strict=strict,
+        pdf_variant=pdf_variant,
+        drafts=drafts,
+        on_output=report,
+    )
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+    done = "built" if outputs else "nothing changed: up to date"
+    click.echo(f"{done} in {time.perf_counter() - start:.2f} s", err=True)
+
+
+@cli.command()
+@click.argument("date", metavar="DATE")
+@click.pass_obj
+def new(project_dir: Path, date: str) -> None:
+    """Start a new issue: scaffold content/issues/DATE/ with every required field and a hint.
+
+    Authors and editorial team are copied from the latest issue.
+    """
+    from bulletin.project import find_project, parse_date
+    from bulletin.scaffold import scaffold_issue
+
+    project = find_project(project_dir)
+    for path in scaffold_issue(project, parse_date(date)):
+        click.echo(f"created {project.shown(path)}")
+    click.echo(f"fill in the hints, then run 'bulletin check {date}'", err=True)

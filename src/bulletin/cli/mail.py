@@ -1,0 +1,243 @@
+"""Commands that mail an issue to its subscribers and show where the mailing stands."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bulletin.cli import cli
+
+
+@cli.command()
+@click.argument("date", metavar="DATE")
+@click.option(
+    "--to",
+    "subscribers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The subscriber list: a CSV file with an 'email' column (and 'name').",
+)
+@click.option(
+    "--test", "test_address", metavar="ADDRESS", help="Send one copy marked [TEST]; record nothing."
+)
+@click.option(
+    "--smtp",
+    "smtp_url",
+    metavar="URL",
+    envvar="BULLETIN_SMTP_URL",
+    help="The relay, smtp://[USER@]HOST:587 (STARTTLS) or smtps://HOST:465; default "
+    "$BULLETIN_SMTP_URL, else the outbox folder outbox/DATE/.",
+)
+@click.option(
+    "--rate",
+    metavar="N",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="At most this many messages per second (0: no limit).",
+)
+@click.option("--retry-failed", is_flag=True, help="Also send to the recipients that failed.")
+@click.option(
+    "--resend-unknown",
+    is_flag=True,
+    help="Also send to recipients whose state is unknown (they may get a second copy).",
+)
+@click.option(
+    "--retries",
+    metavar="N",
+    type=click.IntRange(0, 10),
+    default=3,
+    show_default=True,
+    help="Retries after a temporary failure (4xx reply, dropped connection).",
+)
+@click.option(
+    "--backoff",
+    metavar="SECONDS",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Seconds before the first retry; doubled before each next one.",
+)
+@click.option(
+    "--pause-after",
+    metavar="N",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Pause the run after this many errors in a row.",
+)
+@click.pass_context
+def send(
+    ctx: click.Context,
+    /,
+    date: str,
+    subscribers: Path | None,
+    test_address: str | None,
+    smtp_url: str | None,
+    **options: Any,
+) -> None:
+    """Mail an issue to the subscribers in --to, or one [TEST] copy to --test ADDRESS.
+
+    Refuses when the issue fails its check or its PDF is not built. No recipient is mailed
+    twice for an issue: after a crash or a pause, run the same command again to resume.
+    Without a relay URL the messages are written to outbox/DATE/ and nothing is recorded.
+    """
+    import os
+
+    from bulletin.project import find_project, parse_date
+    from bulletin.send import prepare
+    from bulletin.transport import open_transport
+
+    if (subscribers is None) == (test_address is None):
+        raise click.UsageError("give either --to SUBSCRIBERS.csv or --test ADDRESS")
+    project = find_project(ctx.obj)
+    day = parse_date(date).isoformat()
+    given = ctx.get_parameter_source("smtp_url") is click.core.ParameterSource.COMMANDLINE
+    source = "--smtp" if given else "BULLETIN_SMTP_URL"
+    transport = open_transport(smtp_url, source, project.root / "outbox", day, os.environ)
+    edition = prepare(project, parse_date(date), os.environ, transport.records, bool(test_address))
+    if test_address:
+        _send_test(edition, test_address, transport)
+    else:
+        assert subscribers is not None
+        _send_all(project, edition, subscribers, transport, options)
+
+
+def _send_test(edition: Any, address: str, transport: Any) -> None:
+    from bulletin.errors import BulletinError
+    from bulletin.send import send_test
+    from bulletin.subscribers import address_problem
+
+    problem = address_problem(address)
+    if problem:
+        raise BulletinError(f"--test: error: {problem}")
+    reply = send_test(edition, address, transport)
+    click.echo(f"sent a [TEST] copy to {address} via {transport.shown} ({reply}); nothing recorded")
+
+
+def _send_all(
+    project: Any, edition: Any, subscribers: Path, transport: Any, options: dict[str, Any]
+) -> None:
+    from bulletin.send import SendOptions, send_issue
+    from bulletin.sendlog import FILE_NAME, open_log
+
+    start = time.perf_counter()
+    progress = _SendProgress(edition.key)
+    with open_log(project.root, FILE_NAME, transport.records) as log:
+        where = (subscribers, project.shown(subscribers))
+        reporter: Any = progress
+        summary = send_issue(edition, where, transport, log, SendOptions(**options), reporter)
+    progress.close()
+    seconds = time.perf_counter() - start
+    for line in progress.failures:
+        click.echo(line)
+    if summary.bad_rows:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(summary.bad_rows.items()))
+        click.echo(
+            f"{project.shown(subscribers)}: skipped {sum(summary.bad_rows.values())} "
+            f"rows ({kinds}); {summary.listed} recipients listed"
+        )
+    click.echo(
+        f"{edition.key} via {transport.shown}: sent {summary.sent}, failed {summary.failed}, "
+        f"skipped {summary.skipped}, unknown {summary.unknown}"
+        + (f", pending {summary.pending}" if summary.pending else "")
+        + f" in {seconds:.1f} s ({summary.sent / seconds:.0f} messages/s)"
+    )
+    _send_notes(summary, edition, transport.records)
+
+
+def _send_notes(summary: Any, edition: Any, recorded: bool) -> None:
+    """What the summary line needs explained; the pause, as the error that ends the command."""
+    from bulletin.errors import BulletinError
+    from bulletin.send import PREVIEW_SECRET
+
+    if summary.unknown:
+        click.echo(
+            f"unknown: {summary.unknown} recipient(s) may or may not have the issue (a run "
+            f"stopped as they were sent): see 'bulletin send-log {edition.key}'; "
+            "--resend-unknown sends them another copy",
+            err=True,
+        )
+    if not recorded:
+        click.echo(
+            "a rehearsal: nothing recorded; set BULLETIN_SMTP_URL (or --smtp) to send", err=True
+        )
+    if edition.secret == PREVIEW_SECRET:
+        click.echo(
+            "the unsubscribe links carry preview tokens: set BULLETIN_UNSUBSCRIBE_SECRET "
+            "for a real send",
+            err=True,
+        )
+    if summary.paused:
+        raise BulletinError(summary.paused)
+
+
+class _SendProgress:  # a bulletin.send.Reporter, not imported until `send` runs
+    """Draws `bulletin send`'s progress bar; keeps the first failures to list at the end."""
+
+    shown = 20
+
+    def __init__(self, issue: str) -> None:
+        self.issue = issue
+        self.bar: Any = None
+        self.failures: list[str] = []
+        self.more = 0
+
+    def problem(self, problem: object) -> None:
+        click.echo(str(problem), err=True)
+
+    def start(self, total: int) -> None:
+        self.bar = click.progressbar(length=total, label="sending", file=sys.stderr, show_pos=True)
+        self.bar.render_progress()
+
+    def outcome(self, subscriber: Any, state: str, detail: str) -> None:
+        self.bar.update(1)
+        if state != "sent":
+            if len(self.failures) < self.shown:
+                self.failures.append(f"{state}: {subscriber.email}: {detail}")
+            else:
+                self.more += 1
+
+    def retry(self, subscriber: Any, detail: str, seconds: float) -> None:
+        start = "\n" if sys.stderr.isatty() else ""  # below the progress bar
+        click.echo(f"{start}retrying {subscriber.email} in {seconds:g} s: {detail}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+        if self.more:
+            self.failures.append(f"... and {self.more} more: see 'bulletin send-log {self.issue}'")
+
+
+@cli.command("send-log")
+@click.argument("date", metavar="DATE")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(["pending", "sending", "sent", "failed", "unknown"]),
+    help="List the recipients in this state (repeatable); default: failed and unknown.",
+)
+@click.pass_obj
+def send_log(project_dir: Path, date: str, states: tuple[str, ...]) -> None:
+    """Show where an issue's recipients stand: how many sent, failed, unknown, pending.
+
+    Lists the failed and unknown recipients with the relay's last answer (or those in --state).
+    """
+    from bulletin.project import find_project, parse_date
+    from bulletin.sendlog import FILE_NAME, State, open_log
+
+    project = find_project(project_dir)
+    day = parse_date(date).isoformat()
+    with open_log(project.root, FILE_NAME, record=False) as log:
+        counts = log.counts(day)
+        total = sum(counts.values())
+        parts = ", ".join(f"{counts.get(state, 0)} {state}" for state in State)
+        click.echo(f"{day}: {total} recipient(s): {parts}")
+        wanted = [State(s) for s in states] or [State.FAILED, State.UNKNOWN, State.SENDING]
+        for entry in log.entries(day, wanted):
+            tries = f"{entry.attempts} attempt{'s' if entry.attempts != 1 else ''}"
+            click.echo(f"{entry.state:<8} {entry.email}  {entry.updated}  {tries}  {entry.detail}")
