@@ -6,9 +6,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any
 
-from bulletin import markdown
+from bulletin import markdown, values
 from bulletin.diagnostics import Diagnostic, Severity, did_you_mean
 from bulletin.project import (
     RESERVED_ANCHORS,
@@ -23,7 +23,6 @@ from bulletin.project import (
 from bulletin.read import FieldPath, RawDocument
 from bulletin.schema import (
     ISSUE,
-    LANGUAGES,
     PERSON,
     PUBLICATION,
     TOP_ITEM,
@@ -33,12 +32,7 @@ from bulletin.schema import (
     Kind,
 )
 
-_CODE_SPAN = re.compile(r"(`+).*?\1")
 _TODO = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)?TODO\b")
-_LINK_TARGET = re.compile(
-    r"\]\(\s*<?([^\s)>]*)|<([A-Za-z][A-Za-z0-9+.\-]*:[^\s>]*)>|^ {0,3}\[[^\]]+\]:[ \t]*<?([^\s>]*)"
-)
-"""The target of an inline link `[text](target)` or of an autolink `<scheme:...>`."""
 
 
 def check(project: Project, dates: list[dt.date] | None) -> tuple[RawProject, list[Diagnostic]]:
@@ -113,7 +107,7 @@ class _Checker:
                 if path[-1:] == ("date",):
                     self.check_not_after(doc, path, value, date, "the news")
                 elif path[-1:] == ("text",) and isinstance(value, str):
-                    for problem in _link_problems(value):
+                    for problem in values.link_problems(value):
                         self.report(doc, path, problem)
         self.check_anchors(issue)
 
@@ -156,7 +150,7 @@ class _Checker:
         self.check_fields(doc, ISSUE, doc.data, ())
         self.check_body(doc)
         date = doc.data.get("date") if isinstance(doc.data, dict) else None
-        if not _is_date(date):
+        if not values.is_date(date):
             return None
         if date.isoformat() != issue.folder.name:
             self.report(
@@ -213,7 +207,7 @@ class _Checker:
     def check_not_after(
         self, doc: RawDocument, path: FieldPath, value: Any, issue_date: dt.date | None, what: str
     ) -> None:
-        if _is_date(value) and issue_date and value > issue_date:
+        if values.is_date(value) and issue_date and value > issue_date:
             self.report(
                 doc,
                 path,
@@ -265,7 +259,7 @@ class _Checker:
     def check_body(self, doc: RawDocument) -> markdown.Body:
         for number, text in enumerate(doc.body.splitlines()):
             line = doc.body_line + number
-            for problem in _link_problems(text):
+            for problem in values.link_problems(text):
                 self.report(doc, (), problem, line=line)
             if _TODO.match(text):
                 self.report(doc, (), "unfinished: replace the TODO hint with the text", line=line)
@@ -278,7 +272,9 @@ class _Checker:
     ) -> None:
         if not isinstance(data, dict):
             self.report(
-                doc, path, f"expected a group of fields ({_names(fields)}), found {_kind_of(data)}"
+                doc,
+                path,
+                f"expected a group of fields ({_names(fields)}), found {values.kind_of(data)}",
             )
             return
         known = [f.name for f in fields]
@@ -317,7 +313,7 @@ class _Checker:
                     doc,
                     path,
                     f"expected a list of {spec.kind.value}, found "
-                    f"{_kind_of(value)}: write it as [a, b] or as '- ' lines",
+                    f"{values.kind_of(value)}: write it as [a, b] or as '- ' lines",
                 )
                 return
             for i, item in enumerate(value):
@@ -329,11 +325,16 @@ class _Checker:
         if spec.kind is Kind.MAPPING:
             self.check_fields(doc, spec.fields, value, path)
             return
-        problem = _SCALAR_CHECKS[spec.kind](self, value)
+        check = values.CHECKS.get(spec.kind)
+        problem = check(value) if check else self.known(spec.kind, value)
         if problem:
             self.report(doc, path, problem)
         elif isinstance(value, str) and _TODO.match(value):
             self.report(doc, path, f"unfinished: replace the TODO hint with the {spec.doc}")
+
+    def known(self, kind: Kind, value: Any) -> str | None:
+        """Whether a person or issuing body is in its registry."""
+        return self.person(value) if kind is Kind.PERSON else self.body(value)
 
     def person(self, value: Any) -> str | None:
         if not isinstance(value, str) or value not in self.people:
@@ -350,98 +351,6 @@ class _Checker:
                 "use an abbreviation from content/bodies.yaml or add the body there"
             )
         return None
-
-
-def _link_problems(text: str) -> list[str]:
-    """What is wrong with the links written in a line of Markdown: placeholders, bad schemes."""
-    problems = []
-    for match in _LINK_TARGET.finditer(_CODE_SPAN.sub("", text)):
-        target = next(group for group in match.groups() if group is not None)
-        if target in ("", "#"):
-            problems.append(f"placeholder link {target!r}: give the real address or remove it")
-        elif not markdown.is_safe_link(target):
-            scheme = target.split(":", 1)[0]
-            problems.append(
-                f"unsafe link scheme '{scheme}:': only http, https and mailto links are allowed"
-            )
-    return problems
-
-
-def _text(_: _Checker, value: Any) -> str | None:
-    if isinstance(value, str):
-        return None
-    return f"expected text, found {_kind_of(value)}: put the value in quotes"
-
-
-def _chinese(checker: _Checker, value: Any) -> str | None:
-    if isinstance(value, str) and not markdown.has_cjk(value):
-        return f"{value!r} has no Chinese characters: give the original Chinese title"
-    return _text(checker, value)
-
-
-def _boolean(_: _Checker, value: Any) -> str | None:
-    if isinstance(value, bool):
-        return None
-    return f"expected true or false, found {_kind_of(value)} {value!r}"
-
-
-def _integer(_: _Checker, value: Any) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return None
-    return f"expected a whole number, found {_kind_of(value)}"
-
-
-def _is_date(value: Any) -> TypeGuard[dt.date]:
-    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-
-
-def _date(_: _Checker, value: Any) -> str | None:
-    if _is_date(value):
-        return None
-    if isinstance(value, dt.datetime):
-        return f"{value} has a time of day: write only the date as YYYY-MM-DD, {value.date()}"
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
-        try:
-            real = dt.date(*map(int, value.split("-")))
-        except ValueError:
-            return f"{value} is not a real date: check the month and day"
-        return f"{value!r} is text, not a date: write {real.isoformat()} (YYYY-MM-DD, no quotes)"
-    return f"expected a date written YYYY-MM-DD, found {_kind_of(value)} {value!r}"
-
-
-def _url(_: _Checker, value: Any) -> str | None:
-    if not isinstance(value, str) or not re.match(r"https?://[^\s/]+", value):
-        return f"expected a web address starting with https:// or http://, found {value!r}"
-    return None
-
-
-def _email(_: _Checker, value: Any) -> str | None:
-    if isinstance(value, str) and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-        return None
-    return f"expected an email address like name@example.org, found {value!r}"
-
-
-def _language(_: _Checker, value: Any) -> str | None:
-    if value in LANGUAGES:
-        return None
-    return (
-        f"unknown language {value!r}{did_you_mean(str(value), LANGUAGES)}: "
-        f"use one of {', '.join(LANGUAGES)}"
-    )
-
-
-_SCALAR_CHECKS = {
-    Kind.TEXT: _text,
-    Kind.CHINESE: _chinese,
-    Kind.INTEGER: _integer,
-    Kind.BOOLEAN: _boolean,
-    Kind.DATE: _date,
-    Kind.URL: _url,
-    Kind.EMAIL: _email,
-    Kind.LANGUAGE: _language,
-    Kind.PERSON: _Checker.person,
-    Kind.BODY: _Checker.body,
-}
 
 
 def _values(data: Any, path: FieldPath) -> Iterable[tuple[FieldPath, Any]]:
@@ -467,21 +376,6 @@ def _dotted(path: FieldPath) -> str:
 
 def _names(fields: tuple[Field, ...]) -> str:
     return ", ".join(f.name for f in fields)
-
-
-def _kind_of(value: Any) -> str:
-    names = {
-        dict: "a group of fields",
-        list: "a list",
-        str: "text",
-        bool: "yes/no",
-        int: "a number",
-        float: "a number",
-        type(None): "nothing",
-    }
-    if isinstance(value, dt.date):
-        return "a date"
-    return names.get(type(value), type(value).__name__)
 
 
 def _first_line(tokens: tuple[Any, ...]) -> int:
