@@ -51,14 +51,15 @@ def page_images() -> list[Path]:
 def regenerate() -> None:
     """Build the sample issue in a temporary copy and store its page and page images."""
     from bulletin.build import build
-    from bulletin.project import find_project, parse_date
+    from bulletin.project import find_project
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         shutil.copytree(REPO / "content", root / "content")
         shutil.copytree(REPO / "templates", root / "templates")
-        outputs, _ = build(find_project(root), [parse_date(SAMPLE)])
-        built = {output.path.suffix: output.path for output in outputs}
+        build(find_project(root))  # the whole site: the page as published, with navigation
+        folder = root / "build" / "issues" / SAMPLE
+        built = {".html": folder / "index.html", ".pdf": next(folder.glob("*.pdf"))}
         GOLDEN.mkdir(parents=True, exist_ok=True)
         for old in page_images():
             old.unlink()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
-from conftest import SAMPLE_FOLDER, run
+from conftest import SAMPLE_FOLDER, edit, run
 
 DATE = "2021-11-16"
 
@@ -67,3 +69,77 @@ def test_new_refuses_an_existing_issue(project):
     assert result.returncode == 1
     assert result.stderr.startswith(f"{SAMPLE_FOLDER}: error: the issue already exists")
     assert "Traceback" not in result.stderr
+
+
+def _front(path: Path) -> dict[str, object]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+    assert isinstance(data, dict)
+    return data
+
+
+# Copied values that YAML would misread written plain: they must come back unchanged.
+AWKWARD = ["x: y", "#1", "true", "2021-11-02", "a, b", "[x", "- x", "'quoted'", 'say "hi"', ""]
+
+
+@pytest.mark.parametrize("value", AWKWARD)
+def test_new_issue_copies_awkward_values_exactly(project, value):
+    old = project / SAMPLE_FOLDER / "issue.md"
+    quoted = json.dumps(value)
+    edit(old, "role: Managing editor", f"role: {quoted}")
+    edit(old, "[alexander-brown, gregor-sebastian]", f"[{quoted}, gregor-sebastian]")
+    result = run(project, "new", DATE)
+    assert result.returncode == 0, result.stderr
+    new = _front(project / "content" / "issues" / DATE / "issue.md")
+    assert new["authors"] == [value, "gregor-sebastian"]
+    assert new["editors"] == [
+        {"person": "claudia-wessling", "role": value},
+        {"person": "fiona-bewley", "role": "Editor"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "authors", "editors"),
+    [
+        (
+            "authors: [alexander-brown, gregor-sebastian]",
+            "authors: alexander-brown",
+            [],
+            "copied",
+        ),
+        (
+            "authors: [alexander-brown, gregor-sebastian]",
+            "authors: [alexander-brown, [gregor-sebastian]]",
+            [],
+            "copied",
+        ),
+        (
+            "editors:\n  - person: claudia-wessling\n    role: Managing editor\n",
+            "editors:\n  - claudia-wessling\n",
+            "copied",
+            [{"person": None, "role": None}],
+        ),
+        (
+            "    role: Managing editor",
+            "    role: 1",
+            "copied",
+            [{"person": None, "role": None}],
+        ),
+        (
+            "editors:",
+            "editors: claudia-wessling\nold_editors:",
+            "copied",
+            [{"person": None, "role": None}],
+        ),
+    ],
+    ids=["authors-text", "authors-nested", "editors-strings", "editor-role-number", "editors-text"],
+)
+def test_new_issue_leaves_a_team_of_the_wrong_shape_empty(project, old, new, authors, editors):
+    issue = project / SAMPLE_FOLDER / "issue.md"
+    before = _front(issue)
+    edit(issue, old, new)
+    result = run(project, "new", DATE)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 0, result.stderr
+    written = _front(project / "content" / "issues" / DATE / "issue.md")
+    assert written["authors"] == (before["authors"] if authors == "copied" else authors)
+    assert written["editors"] == (before["editors"] if editors == "copied" else editors)

@@ -71,6 +71,12 @@ class BuildCache:
     def store_issue(self, name: str, issue: Any) -> None:
         write_atomic(self.folder / f"{name}.pickle", pickle.dumps(issue))
 
+    def forget(self, names: Iterable[str]) -> None:
+        """Make the next site build render these issues again (built apart from it)."""
+        issues = dict(self.state.get("issues") or {})
+        if self.state and any(issues.pop(name, None) for name in list(names)):
+            self.save(**(self.state | {"issues": issues, "site": None}))
+
     def save(self, **state: Any) -> None:
         self.state = state
         write_atomic(self.folder / "state.json", json.dumps(state, indent=1).encode("utf-8"))

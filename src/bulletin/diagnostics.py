@@ -20,7 +20,7 @@ class Diagnostic:
     """A problem in one content file.
 
     path: the file, as shown to the editor (relative to the project when possible).
-    line: 1-based line in that file; 0 when the problem concerns the whole file.
+    line: 1-based line in that file; 1 when the problem concerns the whole file.
     severity: error (the issue cannot be built) or warning (it can, but should be fixed).
     field: the dotted name of the field concerned, e.g. `policy.issuers[1]`; empty for the body.
     message: what is wrong and how to fix it.
@@ -32,8 +32,22 @@ class Diagnostic:
     field: str
     message: str
 
+    def to_json(self) -> dict[str, object]:
+        """The diagnostic as plain data (for JSON output and the build cache)."""
+        return asdict(self) | {"severity": self.severity.value}
+
+    @classmethod
+    def from_json(cls, row: dict[str, object]) -> Diagnostic:
+        return cls(
+            str(row["path"]),
+            int(str(row["line"])),
+            Severity(str(row["severity"])),
+            str(row["field"]),
+            str(row["message"]),
+        )
+
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
+        where = f"{self.path}:{max(self.line, 1)}"
         what = f"{self.field}: {self.message}" if self.field else self.message
         return f"{where}: {self.severity.value}: {what}"
 
@@ -53,11 +67,12 @@ def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A ' (did you mean X?)' suffix, or '' when nothing is close."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    by_case = {candidate.lower(): candidate for candidate in candidates}
+    close = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.6)
+    return f" (did you mean {by_case[close[0]]!r}?)" if close else ""
 
 
 def to_json(diagnostics: Iterable[Diagnostic]) -> str:
     """Diagnostics as a JSON array, for editors' tools and CI."""
-    rows = [asdict(d) | {"severity": d.severity.value} for d in diagnostics]
+    rows = [d.to_json() for d in diagnostics]
     return json.dumps(rows, ensure_ascii=False, indent=2)

@@ -52,6 +52,7 @@ def parser() -> MarkdownIt:
     """The one Markdown parser: CommonMark, raw HTML off, typographic quotes, sidebars."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": True})
     md.enable(["replacements", "smartquotes", "table"])
+    md.disable("image")  # the bulletin has no images; `check` reports them
     md.use(container_plugin, name="sidebar")
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.core.ruler.push("lang_zh", _mark_chinese)
@@ -88,6 +89,12 @@ def render(tokens: tuple[Token, ...]) -> str:
     """HTML for a run of block tokens."""
     md = parser()
     return str(md.renderer.render(list(tokens), md.options, {}))
+
+
+def render_text(body: str) -> str:
+    """HTML for a whole Markdown text (a foreword, say)."""
+    md = parser()
+    return str(md.render(body))
 
 
 def render_inline(text: str) -> str:

@@ -175,7 +175,7 @@ def build_issue(raw: RawProject, issue: RawIssue) -> Issue:
         date=data["date"],
         authors=tuple(people[key] for key in data["authors"]),
         editors=tuple(Editor(people[e["person"]], e["role"]) for e in data["editors"]),
-        foreword=Markup(markdown.render(markdown.split(issue.issue.body).preamble)),
+        foreword=Markup(markdown.render_text(issue.issue.body)),
         top=tuple(top),
         worth_noting=tuple(_news_group(group) for group in groups),
         draft=bool(data.get("draft")),

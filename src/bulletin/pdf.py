@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -31,8 +32,13 @@ Job = tuple[str, Path, str]
 """What a PDF is made from: print HTML, base URL, PDF variant."""
 
 
-def render_pdfs(jobs: list[Job]) -> list[tuple[bytes, float]]:
-    """The PDFs of many issues with their render times; several issues use every core."""
+Rendered = tuple[bytes, float, list[str]]
+"""A PDF, the seconds it took, and what WeasyPrint warned about while making it."""
+
+
+def render_pdfs(jobs: list[Job]) -> list[Rendered]:
+    """The PDFs of many issues; several issues use every core, in long-lived processes that
+    each keep WeasyPrint and its fonts loaded for all the PDFs they lay out."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers <= 1:
         return [_timed_render(job) for job in jobs]
@@ -40,7 +46,24 @@ def render_pdfs(jobs: list[Job]) -> list[tuple[bytes, float]]:
         return list(pool.map(_timed_render, jobs))
 
 
-def _timed_render(job: Job) -> tuple[bytes, float]:
+def _timed_render(job: Job) -> Rendered:
     start = time.perf_counter()
-    pdf = render_pdf(*job)
-    return pdf, time.perf_counter() - start
+    collect = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collect)
+    try:
+        pdf = render_pdf(*job)
+    finally:
+        logger.removeHandler(collect)
+    return pdf, time.perf_counter() - start, collect.messages
+
+
+class _Collect(logging.Handler):
+    """Keeps WeasyPrint's warnings and errors (a bad CSS value, an image it cannot load)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())

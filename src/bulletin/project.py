@@ -44,7 +44,8 @@ class Project:
         """Names of all issue folders, oldest first."""
         if not self.issues.is_dir():
             return []
-        return sorted(p.name for p in self.issues.iterdir() if p.is_dir())
+        folders = (p for p in self.issues.iterdir() if p.is_dir() and not p.name.startswith("."))
+        return sorted(p.name for p in folders)
 
 
 RESERVED_ANCHORS = frozenset(
@@ -54,8 +55,9 @@ RESERVED_ANCHORS = frozenset(
 
 
 def slugify(text: str) -> str:
-    """Lowercase words joined by hyphens, for file names and anchors."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """Lowercase words joined by hyphens, for file names and anchors (any script's letters
+    are kept: 'Policy news' -> 'policy-news', '政策新闻' -> '政策新闻')."""
+    return re.sub(r"[\W_]+", "-", text.lower()).strip("-")
 
 
 def item_anchor(path: Path) -> str:
@@ -143,7 +145,7 @@ class _Reader:
             self.problems.append(
                 Diagnostic(
                     shown,
-                    0,
+                    1,
                     Severity.ERROR,
                     "",
                     "file missing: create it (see "

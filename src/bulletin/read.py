@@ -99,28 +99,80 @@ def _read_text(path: Path, shown: str) -> str:
 
 def _parse_yaml(text: str, shown: str, first_line: int) -> tuple[Any, dict[FieldPath, int]]:
     try:
+        _refuse_anchors(text, shown, first_line)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        # An unclosed quote or bracket is only noticed lines later (often at the closing
-        # '---'); YAML's context mark is where it was opened, the line to fix.
-        opened = (error.context or "").startswith(
-            ("while scanning a quoted scalar", "while parsing a flow")
-        )
-        mark = (error.context_mark if opened else None) or error.problem_mark or error.context_mark
-        line = first_line + (mark.line if mark else 0)
-        reason = error.problem or error.context or "malformed YAML"
-        raise ReadError(
-            _problem(
-                shown,
-                line,
-                f"malformed YAML: {reason}: check indentation, colons and "
-                "quotes (quote text that contains ': ' or starts with a special character)",
-            )
-        ) from None
+        raise ReadError(_malformed(error, shown, first_line)) from None
+    except yaml.reader.ReaderError as error:
+        raise ReadError(_not_allowed(error, text, shown, first_line)) from None
+    except yaml.YAMLError as error:
+        raise ReadError(_problem(shown, first_line, f"malformed YAML: {error}{_HINT}")) from None
     lines: dict[FieldPath, int] = {(): first_line}
     if node is None:
         return {}, lines
     return _Converter(shown, first_line, lines).value(node, ()), lines
+
+
+_HINT = (
+    ": check indentation, colons and quotes (quote text that contains ': ' or starts with a "
+    "special character)"
+)
+
+
+def _malformed(error: yaml.MarkedYAMLError, shown: str, first_line: int) -> Diagnostic:
+    # An unclosed quote or bracket is only noticed lines later (often at the closing
+    # '---'); YAML's context mark is where it was opened, the line to fix.
+    opened = (error.context or "").startswith(
+        ("while scanning a quoted scalar", "while parsing a flow")
+    )
+    mark = (error.context_mark if opened else None) or error.problem_mark or error.context_mark
+    line = first_line + (mark.line if mark else 0)
+    reason = error.problem or error.context or "malformed YAML"
+    return _problem(shown, line, f"malformed YAML: {reason}{_HINT}")
+
+
+def _not_allowed(
+    error: yaml.reader.ReaderError, text: str, shown: str, first_line: int
+) -> Diagnostic:
+    """A character YAML refuses (a control character), at its line and column."""
+    offset = _offset(error, text)
+    line = first_line + text.count("\n", 0, offset)
+    column = offset - text.rfind("\n", 0, offset)
+    return _problem(
+        shown,
+        line,
+        f"the character U+{error.character:04X} at column {column} is not allowed in YAML "
+        "(it is invisible in most editors): remove it, or retype the line",
+    )
+
+
+def _offset(error: yaml.reader.ReaderError, text: str) -> int:
+    """Where in `text` the refused character is: PyYAML counts characters, libyaml bytes."""
+    position: int = error.position
+    if position < len(text) and ord(text[position]) == error.character:
+        return position
+    return len(text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
+
+
+def _refuse_anchors(text: str, shown: str, first_line: int) -> None:
+    """Refuse any anchor (&name) or alias (*name) before a node is built: content never
+    needs them, a merge key would read as a field '<<', and aliases of aliases expand
+    without limit. Nodes do not keep their anchors, so this reads the parser's events."""
+    for event in yaml.parse(text, Loader=_Loader):
+        anchor = getattr(event, "anchor", None)
+        if anchor is None:
+            continue
+        sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+        mark = event.start_mark
+        line = first_line + (mark.line if mark else 0)
+        raise ReadError(
+            _problem(
+                shown,
+                line,
+                "anchors and aliases (&name, *name) are not supported: write the value out "
+                f"in place of {sign}{anchor}",
+            )
+        )
 
 
 def _problem(shown: str, line: int, message: str) -> Diagnostic:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,13 +52,32 @@ class Theme:
         except (jinja2.TemplateError, OSError) as error:
             name = getattr(error, "filename", None) or getattr(error, "name", None) or ""
             where = shown(self.folder / name) if name else shown(self.folder)
+            frame = self._frame(error)
+            where = f"{shown(Path(frame.filename))}:{frame.lineno}" if frame else where
             raise BulletinError(f"{where}: error: template: {error}") from None
+        except Exception as error:  # a filter given the wrong value, say: name the template line
+            frame = self._frame(error)
+            if frame is None:
+                raise
+            where = f"{shown(Path(frame.filename))}:{frame.lineno}"
+            raise BulletinError(
+                f"{where}: error: template: {type(error).__name__}: {error}"
+            ) from None
+
+    def _frame(self, error: BaseException) -> traceback.FrameSummary | None:
+        """The innermost line of a template of this theme in the error's traceback."""
+        folder = str(self.folder.resolve())
+        frames = traceback.extract_tb(error.__traceback__)
+        mine = [f for f in frames if str(Path(f.filename).resolve()).startswith(folder)]
+        return mine[-1] if mine else None
 
 
-def render_web(issue: Issue, theme: Theme, root: str = "../../") -> str:
-    """The issue's web page; `root` leads from the page to the site's root."""
+def render_web(issue: Issue, theme: Theme, with_site: bool = True) -> str:
+    """The issue's web page, with the site's navigation when there is a site around it."""
     template = theme.environment.get_template("web.html")
-    return template.render(issue=issue, pdf_name=f"{issue.slug}.pdf", root=root)
+    return template.render(
+        issue=issue, pdf_name=f"{issue.slug}.pdf", root="../../", with_site=with_site
+    )
 
 
 def render_print(issue: Issue, theme: Theme) -> str:

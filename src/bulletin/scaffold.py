@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from bulletin.errors import BulletinError
 from bulletin.project import Project
@@ -37,7 +41,8 @@ def scaffold_issue(project: Project, date: dt.date) -> list[Path]:
 
 
 def _latest_team(project: Project, date: dt.date) -> dict[str, Any]:
-    """Authors and editors of the latest issue before `date`, to carry over."""
+    """Authors and editors of the latest issue before `date`, to carry over; a field of the
+    wrong shape (text where a list belongs, say) is left out, so its hint is written."""
     earlier = [name for name in project.issue_names() if name < date.isoformat()]
     for name in reversed(earlier):
         try:
@@ -45,8 +50,28 @@ def _latest_team(project: Project, date: dt.date) -> dict[str, Any]:
         except (ReadError, OSError):
             continue
         if isinstance(data, dict):
-            return {key: data[key] for key in ("authors", "editors") if data.get(key)}
+            return {key: data[key] for key, fits in _TEAM.items() if fits(data.get(key))}
     return {}
+
+
+def _authors_fit(value: object) -> bool:
+    """A non-empty list of person ids."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _editors_fit(value: object) -> bool:
+    """A non-empty list of mappings, each with a person id and a role as text."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(
+            isinstance(v, dict) and all(isinstance(v.get(k), str) for k in ("person", "role"))
+            for v in value
+        )
+    )
+
+
+_TEAM: dict[str, Callable[[object], bool]] = {"authors": _authors_fit, "editors": _editors_fit}
 
 
 def _front_matter(fields: tuple[Field, ...], values: dict[str, Any]) -> str:
@@ -76,9 +101,28 @@ def _field_lines(spec: Field, value: Any, indent: str) -> list[str]:
     if spec.kind is Kind.MAPPING:
         return [f"{indent}{spec.name}:{hint}\n", *_lines(spec.fields, {}, indent + "  ")]
     if spec.many:
-        shown = "[" + ", ".join(map(str, value)) + "]" if value else "[]"
+        shown = "[" + ", ".join(_scalar(v, flow=True) for v in value) + "]" if value else "[]"
         return [f"{indent}{spec.name}: {shown}{hint}\n"]
-    if isinstance(value, dt.date):
-        value = value.isoformat()
-    shown = "" if value is None else f" {value}"
+    shown = "" if value is None else f" {_scalar(value, flow=False)}"
     return [f"{indent}{spec.name}:{shown}{hint}\n"]
+
+
+def _scalar(value: object, flow: bool) -> str:
+    """A value as YAML text that reads back as the same value: plain when it does (in a
+    `[a, b]` list when `flow`), otherwise a double-quoted string."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        return str(value)
+    plain = f"[{value}]" if flow else value
+    expected: object = [value] if flow else value
+    try:
+        if "\n" not in value and yaml.safe_load(f"k: {plain}") == {"k": expected}:
+            return value
+    except yaml.YAMLError:
+        pass
+    return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS)
+
+
+_LINE_BREAKS = {code: f"\\u{code:04x}" for code in (0x85, 0x2028, 0x2029)}
+"""Characters YAML reads as line breaks even in quotes: written as escapes instead."""

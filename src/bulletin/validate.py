@@ -92,7 +92,27 @@ class _Checker:
                 self.check_value(doc, Field(key, Kind.TEXT, "full name"), value, (key,))
             else:
                 self.check_fields(doc, fields, value, (key,))
+        if fields is None:
+            self.check_page_names(doc, [str(key) for key in doc.data])
         return [str(key) for key in doc.data]
+
+    def check_page_names(self, doc: RawDocument, abbreviations: list[str]) -> None:
+        """Each issuing body gets a web page named after its abbreviation: names must differ."""
+        taken: dict[str, str] = {}
+        for abbreviation in abbreviations:
+            name = slugify(abbreviation)
+            if not name or name in taken:
+                clash = (
+                    f"gives the same page, bodies/{name}/, as {taken[name]!r}"
+                    if name
+                    else ("gives no page name")
+                )
+                self.report(
+                    doc,
+                    (abbreviation,),
+                    f"the abbreviation {clash}: use letters or digits that tell it apart",
+                )
+            taken.setdefault(name, abbreviation)
 
     # Issues
 
@@ -103,6 +123,15 @@ class _Checker:
             doc = issue.worth_noting
             self.check_fields(doc, WORTH_NOTING, doc.data, ())
             self.check_body(doc)
+            if doc.body.strip():
+                line = doc.body_line + len(doc.body) - len(doc.body.lstrip("\n"))
+                self.report(
+                    doc,
+                    (),
+                    "text after the front matter is not printed: put news "
+                    "items under 'groups:' in the front matter",
+                    line=line,
+                )
             for path, value in _values(doc.data, ()):
                 if path[-1:] == ("date",):
                     self.check_not_after(doc, path, value, date, "the news")
@@ -122,7 +151,7 @@ class _Checker:
                     (),
                     f"the file name gives the anchor #{anchor}, already used by "
                     f"{taken.get(anchor, taken.get(anchor + '-title'))}: rename the file",
-                    line=0,
+                    line=1,
                 )
             taken |= {anchor: doc.shown, f"{anchor}-title": doc.shown}
         news = issue.worth_noting
@@ -133,6 +162,12 @@ class _Checker:
             title = group.get("title") if isinstance(group, dict) else None
             anchor = slugify(title) if isinstance(title, str) else ""
             if not anchor:
+                if isinstance(title, str) and title.strip():
+                    self.report(
+                        news,
+                        ("groups", i, "title"),
+                        "the title gives no web anchor: use letters or digits in it",
+                    )
                 continue
             if anchor in taken or f"{anchor}-title" in taken:
                 self.report(
@@ -166,7 +201,7 @@ class _Checker:
             self.found.append(
                 Diagnostic(
                     f"{issue.shown}/top",
-                    0,
+                    1,
                     Severity.ERROR,
                     "",
                     "no Top-5 items: add files such as top/01-slug.md",
@@ -247,6 +282,7 @@ class _Checker:
                     f"section '## {spec.title}' missing: add it ({spec.doc})",
                     line=doc.body_line,
                 )
+        self.check_sidebars_closed(doc)
         for sidebar in body.sidebars:
             if not sidebar.title:
                 self.report(
@@ -256,8 +292,22 @@ class _Checker:
                     line=doc.body_line + sidebar.line,
                 )
 
+    def check_sidebars_closed(self, doc: RawDocument) -> None:
+        opened: int | None = None
+        for number, text in enumerate(doc.body.split("\n")):
+            if re.match(r"^:::+\s*sidebar\b", text):
+                if opened is not None:
+                    break
+                opened = number
+            elif re.match(r"^:::+\s*$", text):
+                opened = None
+        if opened is not None:
+            self.report(
+                doc, (), "sidebar not closed: end it with a line ':::'", line=doc.body_line + opened
+            )
+
     def check_body(self, doc: RawDocument) -> markdown.Body:
-        for number, text in enumerate(doc.body.splitlines()):
+        for number, text in enumerate(doc.body.split("\n")):
             line = doc.body_line + number
             for problem in values.link_problems(text):
                 self.report(doc, (), problem, line=line)
@@ -333,8 +383,10 @@ class _Checker:
             self.report(doc, path, f"unfinished: replace the TODO hint with the {spec.doc}")
 
     def known(self, kind: Kind, value: Any) -> str | None:
-        """Whether a person or issuing body is in its registry."""
-        return self.person(value) if kind is Kind.PERSON else self.body(value)
+        """Whether a person or issuing body is in its registry (unknowable if that is unread)."""
+        if kind is Kind.PERSON:
+            return self.person(value) if self.raw.people else None
+        return self.body(value) if self.raw.bodies else None
 
     def person(self, value: Any) -> str | None:
         if not isinstance(value, str) or value not in self.people:

@@ -12,6 +12,7 @@ from bulletin.diagnostics import did_you_mean
 from bulletin.schema import LANGUAGES, Kind
 
 _CODE_SPAN = re.compile(r"(`+).*?\1")
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^\s)>]*)[^)]*\)?")
 _LINK_TARGET = re.compile(
     r"\]\(\s*<?([^\s)>]*)|<([A-Za-z][A-Za-z0-9+.\-]*:[^\s>]*)>|^ {0,3}\[[^\]]+\]:[ \t]*<?([^\s>]*)"
 )
@@ -20,18 +21,30 @@ definition `[label]: target`."""
 
 
 def link_problems(text: str) -> list[str]:
-    """What is wrong with the links written in a line of Markdown: placeholders, bad schemes."""
-    problems = []
-    for match in _LINK_TARGET.finditer(_CODE_SPAN.sub("", text)):
+    """What is wrong with the links written in a line of Markdown: placeholders, images,
+    addresses that are not full web or mail addresses."""
+    line = _CODE_SPAN.sub("", text)
+    problems = [
+        f"image {match.group(1)!r}: images are not part of the bulletin; remove it"
+        for match in _IMAGE.finditer(line)
+    ]
+    for match in _LINK_TARGET.finditer(_IMAGE.sub("", line)):
         target = next(group for group in match.groups() if group is not None)
-        if target in ("", "#"):
-            problems.append(f"placeholder link {target!r}: give the real address or remove it")
-        elif not markdown.is_safe_link(target):
-            scheme = target.split(":", 1)[0]
-            problems.append(
-                f"unsafe link scheme '{scheme}:': only http, https and mailto links are allowed"
-            )
+        problem = _target_problem(target)
+        if problem:
+            problems.append(problem)
     return problems
+
+
+def _target_problem(target: str) -> str | None:
+    if target in ("", "#"):
+        return f"placeholder link {target!r}: give the real address or remove it"
+    if not markdown.is_safe_link(target):
+        scheme = target.split(":", 1)[0]
+        return f"unsafe link scheme '{scheme}:': only http, https and mailto links are allowed"
+    if ":" not in target.split("/", 1)[0] and not target.startswith("#"):
+        return f"link {target!r} is not a full address: write it as https://..."
+    return None
 
 
 def text(value: Any) -> str | None:
@@ -55,7 +68,8 @@ def boolean(value: Any) -> str | None:
 def integer(value: Any) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return None
-    return f"expected a whole number, found {kind_of(value)}"
+    hint = ": write it without quotes" if isinstance(value, str) and value.isdigit() else ""
+    return f"expected a whole number, found {kind_of(value)}{hint}"
 
 
 def is_date(value: Any) -> TypeGuard[dt.date]:
@@ -77,7 +91,7 @@ def date(value: Any) -> str | None:
 
 
 def url(value: Any) -> str | None:
-    if not isinstance(value, str) or not re.match(r"https?://[^\s/]+", value):
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
         return f"expected a web address starting with https:// or http://, found {value!r}"
     return None
 

@@ -1,0 +1,124 @@
+"""The site build keeps build/ right whatever happened before: drafts built by date, deleted
+outputs, unfinished drafts, warnings kept from earlier builds, failed writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE, SAMPLE_FOLDER, copy_project, edit, run
+from synthetic import add_issue
+
+DRAFT = "2021-11-30"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """The sample project with a draft mentioning "okapi", built as a site."""
+    root = copy_project(tmp_path / "p")
+    add_issue(root, dt.date(2021, 11, 30), draft=True, word="okapi")
+    assert run(root, "build").returncode == 0
+    return root
+
+
+def _search_text(root: Path) -> str:
+    fragments = (root / "build/pagefind/fragment").glob("*.pf_fragment")
+    return "".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace") for f in fragments)
+
+
+def test_a_draft_built_by_date_leaves_the_site_at_the_next_build(site):
+    assert run(site, "build", DRAFT).returncode == 0
+    assert (site / "build/issues" / DRAFT / "index.html").is_file()
+    result = run(site, "build")
+    assert result.returncode == 0, result.stderr
+    assert not (site / "build/issues" / DRAFT).exists()
+    assert "okapi" not in _search_text(site)
+
+
+def test_a_draft_once_built_with_drafts_leaves_the_search_index(site):
+    assert run(site, "build", "--drafts").returncode == 0
+    assert "okapi" in _search_text(site)
+    assert run(site, "build").returncode == 0
+    assert "okapi" not in _search_text(site)
+    assert not (site / "build/issues" / DRAFT).exists()
+
+
+def test_an_unfinished_draft_does_not_stop_the_site(site):
+    edit(site / "content/issues" / DRAFT / "top/01-carbon-neutrality.md", "rank: 1", "rank: one")
+    result = run(site, "build")
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"content/issues/{DRAFT}/issue.md:1: warning: draft left out of the site" in result.stderr
+    )
+    assert run(site, "build", "--drafts").returncode == 1
+
+
+def test_a_deleted_output_is_made_again(site):
+    pdf = next((site / "build/issues" / SAMPLE).glob("*.pdf"))
+    pdf.unlink()
+    result = run(site, "build")
+    assert result.returncode == 0 and pdf.is_file()
+    assert str(pdf.relative_to(site)) in result.stdout
+
+
+def test_strict_fails_on_a_warning_from_an_earlier_build(site):
+    edit(site / SAMPLE_FOLDER / "top/02-standardization.md", "rank: 2", "rank: 2\ncolour: red")
+    first = run(site, "build")
+    assert first.returncode == 0 and "colour: unknown field" in first.stderr
+    again = run(site, "build", "--strict")
+    assert again.returncode == 1
+    assert "colour: unknown field" in again.stderr
+
+
+def test_weasyprint_warnings_are_reported_and_strict_fails_on_them(tmp_path):
+    root = copy_project(tmp_path / "p")
+    with (root / "templates/print.css").open("a", encoding="utf-8") as css:
+        css.write("\n.masthead { font-size: banana; }\n")
+    result = run(root, "build", SAMPLE)
+    assert result.returncode == 0
+    assert "china-industries-2021-11-02.pdf:1: warning: WeasyPrint: " in result.stderr
+    assert "banana" in result.stderr
+    assert run(root, "build", "--strict", SAMPLE).returncode == 1
+
+
+def test_a_failed_write_is_one_line_and_writes_nothing(tmp_path):
+    root = copy_project(tmp_path / "p")
+    assert run(root, "build", SAMPLE).returncode == 0
+    folder = root / "build/issues" / SAMPLE
+    page_before = (folder / "index.html").read_bytes()
+    pdf = next(folder.glob("*.pdf"))
+    pdf.unlink()
+    pdf.mkdir()  # the PDF cannot be replaced now
+    edit(root / SAMPLE_FOLDER / "top/01-carbon-neutrality.md", "title: Landmark", "title: Major")
+    result = run(root, "build", SAMPLE)
+    assert result.returncode == 1
+    assert "error: cannot write" in result.stderr and "Traceback" not in result.stderr
+    assert (folder / "index.html").read_bytes() == page_before
+    assert not list(folder.glob(".*.tmp"))
+
+
+def test_a_page_built_alone_links_to_no_site_until_there_is_one(tmp_path):
+    root = copy_project(tmp_path / "p")
+    assert run(root, "build", SAMPLE).returncode == 0
+    page = root / "build/issues" / SAMPLE / "index.html"
+    assert 'class="site-nav"' not in page.read_text(encoding="utf-8")
+    assert run(root, "build").returncode == 0
+    assert 'class="site-nav"' in page.read_text(encoding="utf-8")
+
+
+def test_a_broken_filter_call_names_the_template_line(tmp_path):
+    root = copy_project(tmp_path / "p")
+    template = root / "templates/_issue.html"
+    edit(template, "policy.date | longdate", "policy.name | longdate")
+    line = next(
+        n
+        for n, text in enumerate(template.read_text().split("\n"), 1)
+        if "policy.name | long" in text
+    )
+    result = run(root, "build", SAMPLE)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"templates/_issue.html:{line}: error: template: ")
+    assert "internal error" not in result.stderr
