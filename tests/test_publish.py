@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -16,7 +17,7 @@ import pytest
 from bulletin.errors import BulletinError
 from bulletin.project import find_project
 from bulletin.publish import mask, parse_target, publish
-from conftest import run
+from conftest import copy_project, run
 
 PNG = bytes(range(256)) * 4
 PASSWORD = "s3cret-Pw"
@@ -312,9 +313,79 @@ def test_targets_are_chosen_by_the_form_of_dest():
         ("rsync://u:pw@host/www", "rsync://u:***@host/www: error: name a folder inside"),
         ("file://elsewhere/site", "file://elsewhere/site: error: file:// URL names a host"),
         ("/", "/: error: name the folder to publish to"),
+        ("rsync://u:pw@[::1/m/p", "rsync://u:***@[::1/m/p: error: not a valid URL (Invalid IPv6"),
+        ("file://[::1/site", "file://[::1/site: error: not a valid URL (Invalid IPv6 URL)"),
     ],
 )
 def test_bad_destinations_are_one_line_errors(dest: str, message: str):
     with pytest.raises(BulletinError) as error:
         parse_target(dest, {})
     assert error.value.format_message().startswith(message)
+
+
+def test_a_malformed_url_is_one_line_without_the_password(site: Path):
+    result = run(site, "publish", f"rsync://u:{PASSWORD}@[::1/m/p")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "rsync://u:***@[::1/m/p: error: not a valid URL (Invalid IPv6 URL): give a path, "
+        "file:///path, user@host:path or rsync://[user@]host[:port]/module/path"
+    ]
+
+
+def add_issue_source(root: Path, name: str, front: str) -> None:
+    """content/issues/NAME/issue.md with the given front matter, and its page in build/."""
+    (root / "content" / "issues" / name).mkdir(parents=True, exist_ok=True)
+    (root / "content" / "issues" / name / "issue.md").write_text(
+        f"---\n{front}---\nForeword.\n", encoding="utf-8"
+    )
+    (root / "build" / "issues" / name).mkdir(parents=True, exist_ok=True)
+    (root / "build" / "issues" / name / "index.html").write_text(name, encoding="utf-8")
+
+
+def test_a_draft_in_build_is_refused_by_publish_and_dry_run(site: Path, tmp_path: Path):
+    add_issue_source(site, "2021-11-16", "draft: false\n")
+    add_issue_source(site, "2021-11-30", "draft: true\n")
+    add_issue_source(site, "2021-12-14", "draft: [unclosed\n")  # unreadable: not a draft
+    add_issue_source(site, "2021-12-28", "date: 2021-12-28\n")
+    (site / "content" / "issues" / "2021-12-28" / "issue.md").unlink()  # no issue.md: neither
+    dest = tmp_path / "site"
+    refusal = [
+        f"build/issues: error: holds the draft issue(s) 2021-11-30, not to be published to "
+        f"{dest}: run `bulletin build` without --drafts, then publish"
+    ]
+    for extra in ((), ("--dry-run",)):
+        result = run(site, "publish", str(dest), *extra)
+        assert result.returncode == 1
+        assert (result.stdout, result.stderr.splitlines()) == ("", refusal)
+    assert not dest.exists() and not (tmp_path / "site.releases").exists()
+    assert not (site / "publish-log.jsonl").exists()
+    add_issue_source(site, "2021-11-30", "draft: false\n")
+    published = run(site, "publish", str(dest))
+    assert published.returncode == 0, published.stderr
+    assert (dest / "issues" / "2021-11-30" / "index.html").is_file()
+
+
+def test_publish_after_a_build_with_drafts_refuses_until_built_without(tmp_path: Path):
+    from synthetic import add_issue
+
+    root = copy_project(tmp_path / "project")
+    add_issue(root, dt.date(2021, 11, 30), draft=True)
+    dest = tmp_path / "www" / "site"
+    dest.parent.mkdir()
+    for build in (("build", "2021-11-30"), ("build", "--drafts")):
+        built = run(root, *build)
+        assert built.returncode == 0, built.stdout + built.stderr
+        assert (root / "build" / "issues" / "2021-11-30" / "index.html").is_file()
+        for extra in ((), ("--dry-run",)):
+            result = run(root, "publish", str(dest), *extra)
+            assert result.returncode == 1, result.stdout
+            assert result.stderr.startswith(
+                "build/issues: error: holds the draft issue(s) 2021-11-30, not to be published"
+            )
+    assert os.listdir(tmp_path / "www") == []
+    built = run(root, "build")
+    assert built.returncode == 0, built.stdout + built.stderr
+    result = run(root, "publish", str(dest))
+    assert result.returncode == 0, result.stderr
+    assert (dest / "issues" / "2021-11-02" / "index.html").is_file()
+    assert not (dest / "issues" / "2021-11-30").exists()

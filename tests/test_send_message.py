@@ -259,3 +259,17 @@ def test_plain_text_of_rendered_markdown():
         "   -  a point long enough to be wrapped\n"
         "      onto a second line of its own"
     )
+
+
+def test_docs_show_the_address_in_the_unsubscribe_link_as_it_is_sent(received):
+    """docs/sending.md's example header and its words on {email} match what a message carries."""
+    from bulletin.message import unsubscribe_url
+
+    docs = (REPO / "docs" / "sending.md").read_text(encoding="utf-8")
+    [shown] = re.findall(r"^List-Unsubscribe: <[^>]*[?&]email=([^&>]*)", docs, flags=re.M)
+    sent = re.search(r"[?&]email=([^&>]*)", str(received[0].message["List-Unsubscribe"]))
+    assert sent is not None and sent[1] == shown == "anna@example.org"
+    template = "https://example.org/u?email={email}&token={token}"
+    odd = unsubscribe_url(template, "o'brien+news@example.org", b"k").split("&")[0]
+    assert f"`{odd.partition('email=')[2]}`" in docs
+    assert "URL-encoded" not in docs

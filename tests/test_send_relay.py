@@ -66,6 +66,33 @@ def test_never_logs_in_or_sends_without_tls(mail_project, certificate):
     assert server.recorder.total == 0
 
 
+def test_tls_to_a_port_without_it_is_one_line_at_once_not_retried(mail_project, certificate):
+    with smtp_server(certificate, "plain") as server:  # the relay greets in clear text
+        env = relay(server) | {"BULLETIN_SMTP_URL": server.url().replace("smtp://", "smtps://")}
+        result = send(mail_project, env, *QUICK)
+    assert result.returncode == 1
+    assert "retrying" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"smtps://mailer:***@127.0.0.1:{server.port}: error: the TLS handshake failed "
+        "(WRONG_VERSION_NUMBER): smtps:// expects implicit TLS, on port 465; for STARTTLS "
+        "(port 587) use smtp://"
+    )
+    assert "Traceback" not in result.stderr
+    assert PASSWORD not in result.stdout + result.stderr
+    assert server.recorder.total == 0
+
+
+def test_a_cafile_without_certificates_is_one_line(mail_project):
+    url = f"smtp://mailer@127.0.0.1:1?cafile={mail_project / 'subscribers.csv'}"
+    env = {"BULLETIN_SMTP_URL": url, "BULLETIN_SMTP_PASSWORD": PASSWORD}
+    result = send(mail_project, env | {"BULLETIN_UNSUBSCRIBE_SECRET": SECRET}, *QUICK)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("smtp://mailer:***@127.0.0.1:1: error: cannot load the CA file ")
+    assert "NO_CERTIFICATE_OR_CRL_FOUND" in last
+    assert "retrying" not in result.stderr
+
+
 def test_refuses_a_wrong_password_and_an_untrusted_certificate(mail_project, certificate):
     with smtp_server(certificate) as server:
         wrong = relay(server, password=False) | {"BULLETIN_SMTP_PASSWORD": "not-it"}
@@ -116,6 +143,20 @@ def test_permanent_failures_are_recorded_and_not_retried(mail_project, certifica
     assert "end of DATA: 554 5.7.1 rejected as spam" in log
 
 
+def test_a_recipient_deferred_until_it_failed_counts_its_real_attempts(mail_project, certificate):
+    with smtp_server(certificate) as server:
+        server.recorder.reply("r2@example.org", "rcpt", *["452 4.2.2 mailbox full"] * 4)
+        result = send(mail_project, relay(server), "--retries", "3", *QUICK)
+        assert server.recorder.rcpt_attempts["r2@example.org"] == 4
+    assert result.returncode == 0, result.stderr
+    assert "failed: r2@example.org: RCPT TO: 452 4.2.2 mailbox full (deferred 4 times)" in (
+        result.stdout
+    )
+    [line] = [line for line in send_log(mail_project).splitlines() if "r2@example.org" in line]
+    assert line.startswith("failed ")
+    assert "  4 attempts  " in line
+
+
 def test_retry_failed_reaches_only_the_failed(mail_project, certificate):
     with smtp_server(certificate) as server:
         server.recorder.reply("r0@example.org", "rcpt", "550 5.2.2 mailbox full")
@@ -162,6 +203,21 @@ def test_pauses_after_consecutive_errors_then_resumes(mail_project, certificate)
     assert "sent 5, failed 0, skipped 0, unknown 0" in resumed.stdout
 
 
+def test_recipients_left_pending_end_the_command_with_an_error(mail_project, certificate):
+    with smtp_server(certificate) as server:
+        server.recorder.reply("r1@example.org", "rcpt", DROP, DROP)
+        first = send(mail_project, relay(server), "--retries", "1", *QUICK)
+        again = send(mail_project, relay(server), *QUICK)
+        assert dict(server.recorder.counts) == {f"r{i}@example.org": 1 for i in range(5)}
+    assert first.returncode == 1
+    assert "sent 4, failed 0, skipped 0, unknown 0, pending 1" in first.stdout
+    assert first.stderr.strip().splitlines()[-1] == (
+        "2021-11-02: error: 1 recipient(s) left pending: run the same command again to resume"
+    )
+    assert again.returncode == 0, again.stderr
+    assert "sent 1, failed 0, skipped 4, unknown 0 in" in again.stdout
+
+
 def test_an_unreachable_relay_leaves_everyone_pending(mail_project, certificate):
     with smtp_server(certificate) as server:
         env = relay(server)
@@ -201,6 +257,21 @@ def test_the_password_is_never_shown(mail_project, certificate):
         ("smtp://relay.example.org:99999", "bad port in"),
         ("smtp://me@relay.example.org", "no password for 'me': put it in the URL or in"),
         ("smtp://relay.example.org?cafle=x", "unknown option 'cafle' (did you mean 'cafile'?)"),
+        (
+            "smtp://u:hunter2@127.0.0.1:1?timeout=-1",
+            "timeout='-1' in 'smtp://u:***@127.0.0.1:1?timeout=-1' is not a number of seconds "
+            "above 0",
+        ),
+        ("smtp://u:hunter2@127.0.0.1:1?timeout=inf", "timeout='inf' in 'smtp://u:***@"),
+        (
+            "smtp://u:hunter2@127.0.0.1:1?cafile=/nonexistent",
+            "cafile='/nonexistent' in 'smtp://u:***@127.0.0.1:1?cafile=/nonexistent' is not a file",
+        ),
+        (
+            "smtp://u:hunter2@[::1:25",
+            "'smtp://u:***@[::1:25' is not a valid URL (Invalid IPv6 URL): use smtp://HOST:587",
+        ),
+        ("file://[::1/outbox", "'file://[::1/outbox' is not a valid URL (Invalid IPv6 URL)"),
     ],
 )
 def test_a_bad_relay_url_is_one_clear_line(mail_project, url, message):
@@ -209,6 +280,18 @@ def test_a_bad_relay_url_is_one_clear_line(mail_project, url, message):
     assert result.stderr.startswith("BULLETIN_SMTP_URL: error: ")
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_a_bad_relay_url_given_with_smtp_is_one_clear_line(mail_project):
+    result = bulletin(
+        mail_project, "send", SAMPLE, "--test", "me@example.org", "--smtp", "smtp://u:pw@[::1:25"
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "--smtp: error: 'smtp://u:***@[::1:25' is not a valid URL (Invalid IPv6 URL): use "
+        "smtp://HOST:587 (STARTTLS), smtps://HOST:465 (TLS) or file:FOLDER (an outbox)"
+    ]
 
 
 def test_the_rate_limit_spaces_the_messages(mail_project, certificate):

@@ -103,7 +103,7 @@ def parse_target(dest: str, environ: Mapping[str, str]) -> Target:
     if scheme == "rsync":
         return _daemon_target(dest, shown, environ)
     if scheme == "file":
-        parts = urllib.parse.urlsplit(dest)
+        parts = _split(dest, shown)
         if parts.netloc not in ("", "localhost"):
             raise BulletinError(f"{shown}: error: file:// URL names a host: {USAGE}")
         return _checked(Target("", os.path.abspath(urllib.parse.unquote(parts.path)), shown))
@@ -116,7 +116,7 @@ def parse_target(dest: str, environ: Mapping[str, str]) -> Target:
 
 
 def _daemon_target(dest: str, shown: str, environ: Mapping[str, str]) -> Target:
-    parts = urllib.parse.urlsplit(dest)
+    parts = _split(dest, shown)
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
@@ -128,6 +128,14 @@ def _daemon_target(dest: str, shown: str, environ: Mapping[str, str]) -> Target:
         raise BulletinError(f"{shown}: error: name a folder inside an rsync module: {USAGE}")
     password = urllib.parse.unquote(parts.password or "") or environ.get(PASSWORD_VARIABLE)
     return _checked(Target(f"rsync://{user}{host}{port}/", path, shown, password or None))
+
+
+def _split(dest: str, shown: str) -> urllib.parse.SplitResult:
+    """DEST split into its URL parts, or a one-line error (an unclosed "[", say)."""
+    try:
+        return urllib.parse.urlsplit(dest)
+    except ValueError as error:
+        raise BulletinError(f"{shown}: error: not a valid URL ({error}): {USAGE}") from None
 
 
 def _checked(target: Target) -> Target:
@@ -143,6 +151,7 @@ def publish(
     say = report or (lambda line: None)
     start = time.perf_counter()
     files, size, digest = _snapshot(project, target)
+    _refuse_drafts(project, target)
     releases, live = _inspect(target)
     now = dt.datetime.now(dt.UTC)
     name = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z-{digest[:8]}"
@@ -162,6 +171,7 @@ def publish(
 def plan(project: Project, target: Target) -> list[Change]:
     """What publishing would add, change and delete; changes nothing anywhere."""
     _snapshot(project, target)
+    _refuse_drafts(project, target)
     live = _inspect(target)[1]
     if live is None:
         paths = sorted(p for p in project.build.rglob("*") if p.is_file())
@@ -200,6 +210,40 @@ def _snapshot(project: Project, target: Target) -> tuple[int, int, str]:
         digest.update(path.relative_to(project.build).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return len(files), sum(p.stat().st_size for p in files), digest.hexdigest()
+
+
+def drafts_built(project: Project) -> list[str]:
+    """The issues with a folder in build/issues/ whose issue.md says `draft: true`: built by
+    `bulletin build --drafts`, `bulletin serve --drafts` or `bulletin build DATE`. An issue.md
+    that is missing or cannot be read does not count as a draft."""
+    from bulletin.read import ReadError, read_markdown
+
+    built = project.build / "issues"
+    if not built.is_dir():
+        return []
+    drafts = []
+    for folder in sorted(built.iterdir()):
+        source = project.issues / folder.name / "issue.md"
+        if not folder.is_dir() or not source.is_file():
+            continue
+        try:
+            data = read_markdown(source, project.shown(source)).data
+        except (OSError, ReadError):
+            continue
+        if isinstance(data, dict) and bool(data.get("draft")):  # as the build decides
+            drafts.append(folder.name)
+    return drafts
+
+
+def _refuse_drafts(project: Project, target: Target) -> None:
+    """A one-line error when build/ holds a draft issue: publishing would put it live."""
+    drafts = drafts_built(project)
+    if drafts:
+        raise BulletinError(
+            f"{project.shown(project.build / 'issues')}: error: holds the draft issue(s) "
+            f"{', '.join(drafts)}, not to be published to {target.shown}: run `bulletin build` "
+            "without --drafts, then publish"
+        )
 
 
 def _inspect(target: Target) -> tuple[list[str], str | None]:

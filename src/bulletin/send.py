@@ -296,21 +296,24 @@ class _Run:
 
     def _gave_up(self, subscriber: Subscriber, failure: TemporaryFailure) -> None:
         """After the last retry: a relay that kept deferring fails the recipient; a relay that
-        could not be reached leaves it pending for the next run."""
+        could not be reached leaves it pending for the next run. Each attempt is already
+        counted in the log (marked pending), so this mark adds none."""
         tries = self.options.retries + 1
         if failure.connection:
             self.reporter.outcome(subscriber, State.PENDING, failure.detail)
             return
-        self._finish(subscriber, State.FAILED, f"{failure.detail} (deferred {tries} times)")
+        detail = f"{failure.detail} (deferred {tries} times)"
+        self._finish(subscriber, State.FAILED, detail, attempts=0)
 
     def _commit(self, subscriber: Subscriber) -> _Commit:
         return _Commit(self.log, self.edition.key, subscriber)
 
-    def _mark(self, subscriber: Subscriber, state: State, detail: str) -> None:
-        self.log.mark(self.edition.key, subscriber, state, detail, attempts=1)
+    def _mark(self, subscriber: Subscriber, state: State, detail: str, attempts: int = 1) -> None:
+        """Record `state`, counting `attempts` more attempts (1: the one that just ended)."""
+        self.log.mark(self.edition.key, subscriber, state, detail, attempts=attempts)
 
-    def _finish(self, subscriber: Subscriber, state: State, detail: str) -> None:
-        self._mark(subscriber, state, detail)
+    def _finish(self, subscriber: Subscriber, state: State, detail: str, attempts: int = 1) -> None:
+        self._mark(subscriber, state, detail, attempts)
         if state is State.SENT:
             self.summary.sent += 1
         elif state is State.FAILED:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import smtplib
 import socket
@@ -11,13 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
 
 from bulletin.diagnostics import did_you_mean, display_path
 from bulletin.errors import BulletinError
 
 PORTS = {"smtp": 587, "smtps": 465}
 OPTIONS = ("cafile", "timeout")
+MAX_TIMEOUT = 86400.0
 USAGE = "use smtp://HOST:587 (STARTTLS), smtps://HOST:465 (TLS) or file:FOLDER (an outbox)"
 
 
@@ -100,15 +102,15 @@ def open_transport(
     if not url:
         return Outbox(outbox / issue)
     if url.split(":", 1)[0].lower() == "file":
-        return Outbox(Path(unquote(urlsplit(url).path)) / issue)
+        return Outbox(Path(unquote(_split(url, source).path)) / issue)
     return Smtp(parse_relay(url, source, env))
 
 
 def parse_relay(url: str, source: str, env: Mapping[str, str]) -> Relay:
     """The relay of an smtp:// or smtps:// URL; user and password from it or from `env`."""
-    parts = urlsplit(url)
+    parts = _split(url, source)
     password = unquote(parts.password or "") or env.get("BULLETIN_SMTP_PASSWORD", "")
-    masked = Relay("", "", 0, "", password).mask(url)
+    masked = _masked(url)
     if parts.scheme not in PORTS or not parts.hostname:
         raise BulletinError(f"{source}: error: {masked!r} is not a relay address: {USAGE}")
     try:
@@ -121,11 +123,32 @@ def parse_relay(url: str, source: str, env: Mapping[str, str]) -> Relay:
             f"{source}: error: no password for {user!r}: put it in the URL or in "
             "BULLETIN_SMTP_PASSWORD"
         )
-    options = _options(parts.query, source)
+    options = _options(parts.query, source, masked)
     return Relay(parts.scheme, parts.hostname, port, user, password, **options)  # type: ignore[arg-type]
 
 
-def _options(query: str, source: str) -> dict[str, object]:
+def _split(url: str, source: str) -> SplitResult:
+    """`url` split into its parts, or a one-line error (password masked) when it cannot be."""
+    try:
+        return urlsplit(url)
+    except ValueError as error:  # e.g. "Invalid IPv6 URL": an unclosed [
+        raise BulletinError(
+            f"{source}: error: {_masked(url)!r} is not a valid URL ({error}): {USAGE}"
+        ) from None
+
+
+def _masked(url: str) -> str:
+    """`url` with the password of its user part masked: all between the first ":" and the
+    last "@" before the path, as urlsplit reads it (also for a URL urlsplit refuses)."""
+    scheme, separator, rest = url.partition("://")
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    login, at, address = netloc.rpartition("@")
+    if not separator or not at or ":" not in login:
+        return url
+    return f"{scheme}://{login.partition(':')[0]}:***@{address}{rest[len(netloc) :]}"
+
+
+def _options(query: str, source: str, masked: str) -> dict[str, object]:
     options: dict[str, object] = {}
     for key, value in parse_qsl(query):
         if key not in OPTIONS:
@@ -133,11 +156,29 @@ def _options(query: str, source: str) -> dict[str, object]:
                 f"{source}: error: unknown option {key!r}{did_you_mean(key, OPTIONS)}: "
                 f"the options are {', '.join(OPTIONS)}"
             )
-        try:
-            options[key] = float(value) if key == "timeout" else value
-        except ValueError:
-            raise BulletinError(f"{source}: error: timeout={value!r} is not seconds") from None
+        if key == "timeout":
+            options[key] = _timeout(value, source, masked)
+        elif not Path(value).is_file():
+            raise BulletinError(
+                f"{source}: error: cafile={value!r} in {masked!r} is not a file: name the "
+                "file of the CA certificate(s) that signed the relay's certificate (PEM)"
+            )
+        else:
+            options[key] = value
     return options
+
+
+def _timeout(value: str, source: str, masked: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT:  # also refuses nan
+        raise BulletinError(
+            f"{source}: error: timeout={value!r} in {masked!r} is not a number of seconds "
+            f"above 0 (and at most {MAX_TIMEOUT:g}): e.g. ?timeout=30"
+        )
+    return seconds
 
 
 class Outbox:
@@ -208,8 +249,8 @@ class Smtp:
 
     def _open(self) -> smtplib.SMTP:
         relay = self.relay
-        context = ssl.create_default_context(cafile=relay.cafile)
         try:
+            context = self._context()
             if relay.scheme == "smtps":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                     relay.host, relay.port, timeout=relay.timeout, context=context
@@ -229,6 +270,11 @@ class Smtp:
                 f"({error.verify_message}): fix its certificate, or name the CA file with "
                 "?cafile=PATH"
             ) from None
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError) as error:  # closed mid-handshake
+            detail = self._say("cannot connect", error)  # a busy relay may do that: retry
+            raise TemporaryFailure(detail, connection=True) from None
+        except ssl.SSLError as error:  # a handshake that cannot succeed: a setup to fix
+            raise BulletinError(self._handshake_failed(error)) from None
         except smtplib.SMTPNotSupportedError:
             raise BulletinError(
                 f"{self.shown}: error: the relay does not offer a login (AUTH): leave the user "
@@ -244,6 +290,31 @@ class Smtp:
             raise TemporaryFailure(self._say("cannot connect", error), connection=True) from None
         self._smtp = smtp
         return smtp
+
+    def _context(self) -> ssl.SSLContext:
+        """The TLS context: the system's CAs, or those of ?cafile=PATH."""
+        cafile = self.relay.cafile
+        try:
+            return ssl.create_default_context(cafile=cafile)
+        except (OSError, ssl.SSLError) as error:  # unreadable, or no certificate in it
+            reason = error.reason if isinstance(error, ssl.SSLError) else error.strerror
+            raise BulletinError(
+                f"{self.shown}: error: cannot load the CA file {cafile!r} ({reason}): name a "
+                "readable PEM file of CA certificates with ?cafile=PATH"
+            ) from None
+
+    def _handshake_failed(self, error: ssl.SSLError) -> str:
+        """The error line for a TLS handshake that failed for another cause than the
+        certificate: most often TLS spoken to a port that expects something else."""
+        reason = error.reason or error.strerror or error
+        if self.relay.scheme == "smtps":
+            fix = "smtps:// expects implicit TLS, on port 465; for STARTTLS (port 587) use smtp://"
+        else:
+            fix = (
+                "the relay offered STARTTLS but could not agree on TLS: check its TLS setup; for "
+                "implicit TLS (port 465) use smtps://"
+            )
+        return f"{self.shown}: error: the TLS handshake failed ({reason}): {fix}"
 
     def _starttls(self, smtp: smtplib.SMTP, context: ssl.SSLContext) -> None:
         smtp.ehlo()

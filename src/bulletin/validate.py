@@ -32,6 +32,7 @@ from bulletin.schema import (
     Kind,
 )
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TODO = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)?TODO\b")
 
 
@@ -381,6 +382,13 @@ class _Checker:
             self.report(doc, path, problem)
         elif isinstance(value, str) and _TODO.match(value):
             self.report(doc, path, f"unfinished: replace the TODO hint with the {spec.doc}")
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            self.report(
+                doc,
+                path,
+                "holds an escape (\\ud800 to \\udfff) that is no character: "
+                "write the character itself",
+            )
 
     def known(self, kind: Kind, value: Any) -> str | None:
         """Whether a person or issuing body is in its registry (unknowable if that is unread)."""

@@ -37,7 +37,8 @@ def cli(ctx: click.Context, project_dir: Path, debug: bool) -> None:
 def _dates(arguments: tuple[str, ...]) -> list[dt.date] | None:
     from bulletin.project import parse_date
 
-    return [parse_date(text) for text in arguments] if arguments else None
+    dates = [parse_date(text) for text in arguments]
+    return list(dict.fromkeys(dates)) if dates else None  # each issue once
 
 
 def _size(size: int) -> str:

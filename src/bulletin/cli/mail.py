@@ -150,7 +150,8 @@ def _send_all(
 
 
 def _send_notes(summary: Any, edition: Any, recorded: bool) -> None:
-    """What the summary line needs explained; the pause, as the error that ends the command."""
+    """What the summary line needs explained; the pause, or recipients left pending, as the
+    error that ends the command (exit code 1)."""
     from bulletin.errors import BulletinError
     from bulletin.send import PREVIEW_SECRET
 
@@ -173,6 +174,11 @@ def _send_notes(summary: Any, edition: Any, recorded: bool) -> None:
         )
     if summary.paused:
         raise BulletinError(summary.paused)
+    if summary.pending > 0:
+        raise BulletinError(
+            f"{edition.key}: error: {summary.pending} recipient(s) left pending: run the same "
+            "command again to resume"
+        )
 
 
 class _SendProgress:  # a bulletin.send.Reporter, not imported until `send` runs
