@@ -52,15 +52,6 @@ class SampleBuild:
     warnings: tuple[str, ...]
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
     """Build the sample issue in-process, recording anything WeasyPrint logs."""
@@ -68,7 +59,9 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
     from bulletin.project import find_project, parse_date
 
     root = copy_project(tmp_path_factory.mktemp("sample"))
-    collect = _Collect()
+    from bulletin.pdf import WarningLog
+
+    collect = WarningLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from bulletin.read import read_markdown, read_yaml
 from bulletin.schema import DEFAULT_LABELS
-from conftest import SAMPLE, SAMPLE_FOLDER, _Collect
+from conftest import SAMPLE, SAMPLE_FOLDER
 
 A4 = (595.28, 841.89)  # points
 LEADER_LINE = re.compile(r"^(?P<text>.*?)\s*\.{4,}\s*(?P<page>\d+)\s*$")
@@ -321,7 +321,9 @@ def test_weasyprint_warnings_are_caught_when_there_are_some(project):
 
     with (project / "templates/print.css").open("a", encoding="utf-8") as css:
         css.write("\n.masthead-date { font-size: banana; }\n")
-    collect = _Collect()
+    from bulletin.pdf import WarningLog
+
+    collect = WarningLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:

@@ -48,7 +48,7 @@ def render_pdfs(jobs: list[Job]) -> list[Rendered]:
 
 def _timed_render(job: Job) -> Rendered:
     start = time.perf_counter()
-    collect = _Collect()
+    collect = WarningLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
@@ -58,7 +58,7 @@ def _timed_render(job: Job) -> Rendered:
     return pdf, time.perf_counter() - start, collect.messages
 
 
-class _Collect(logging.Handler):
+class WarningLog(logging.Handler):
     """Keeps WeasyPrint's warnings and errors (a bad CSS value, an image it cannot load)."""
 
     def __init__(self) -> None:
