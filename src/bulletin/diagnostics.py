@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -32,6 +33,10 @@ class Diagnostic:
     field: str
     message: str
 
+    def __post_init__(self) -> None:
+        for name in ("path", "field", "message"):  # content quoted in them reaches a terminal
+            object.__setattr__(self, name, printable(getattr(self, name)))
+
     def to_json(self) -> dict[str, object]:
         """The diagnostic as plain data (for JSON output and the build cache)."""
         return asdict(self) | {"severity": self.severity.value}
@@ -50,6 +55,35 @@ class Diagnostic:
         where = f"{self.path}:{max(self.line, 1)}"
         what = f"{self.field}: {self.message}" if self.field else self.message
         return f"{where}: {self.severity.value}: {what}"
+
+
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
+"""Every control character (C0, DEL, C1), format character (soft hyphen, zero-width
+characters, bidi marks, embeddings, overrides and isolates, the BOM, tags) and line or
+paragraph separator: what a terminal acts on, or hides, instead of showing."""
+
+
+def printable(text: str) -> str:
+    """`text` with each control, format and bidi character written as an escape (\\x1b,
+    \\u202e): a message that quotes content shows it, and no terminal acts on it."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def printable_lines(text: str) -> str:
+    """`printable` line by line: the line breaks of a message of several lines stay."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -7,11 +7,17 @@ from typing import IO, Any
 
 import click
 
-from bulletin.diagnostics import Diagnostic
+from bulletin.diagnostics import Diagnostic, printable_lines
 
 
 class BulletinError(click.ClickException):
-    """A failure to report to the user as one or more plain lines, exit code 1."""
+    """A failure to report to the user as one or more plain lines, exit code 1.
+
+    Control, format and bidi characters in the message (from content, a file name, a relay's
+    reply) are shown escaped."""
+
+    def format_message(self) -> str:
+        return printable_lines(super().format_message())
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.format_message(), file=file, err=file is None)

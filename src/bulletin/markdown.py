@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -59,9 +61,78 @@ def parser() -> MarkdownIt:
     return md
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a link or an image written in a body points, as written; `line` is 0-based."""
+
+    kind: Literal["link", "image"]
+    url: str
+    line: int
+
+
+@lru_cache(maxsize=1)
+def checker() -> MarkdownIt:
+    """The parser `check` reads bodies with: the blocks of `parser()`, but every link and image
+    kept as written (no scheme refused, nothing encoded), so that each can be reported."""
+    md = MarkdownIt("commonmark", {"html": False})
+    md.enable("table")
+    md.use(container_plugin, name="sidebar")
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
+    return md
+
+
+def read_for_check(body: str) -> tuple[Body, tuple[Target, ...]]:
+    """A body's parts and the targets of its links and images, from one parse."""
+    env: dict[str, Any] = {}
+    tokens = checker().parse(body, env)
+    return _split(tokens), tuple(_targets(tokens, body.split("\n"), env))
+
+
+def inline_targets(text: str) -> tuple[Target, ...]:
+    """The targets of the links and images in one line of inline Markdown (a news item)."""
+    env: dict[str, Any] = {}
+    tokens = checker().parse(text, env)
+    return tuple(_targets(tokens, text.split("\n"), env))
+
+
+_SEARCH = 10_000
+"""How far past the previous target a target is looked for in its block's text."""
+
+
+def _targets(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> Iterator[Target]:
+    """Each link and image the renderer would make (code spans hold none), with the line it
+    is written on: found after the previous one in its block, else the block's first line.
+    A reference definition (`[label]: url`) is a target on its own line; the links that use
+    it are not reported again."""
+    defined = env.get("references", {}).values()
+    yield from (Target("link", str(d["href"]), d["map"][0]) for d in defined if d.get("map"))
+    references = {str(d["href"]) for d in defined}
+    for block in tokens:
+        if not block.children or not block.map:
+            continue
+        text = "\n".join(lines[block.map[0] : block.map[1]])
+        line, offset = block.map[0], 0
+        for child in block.children:
+            if child.type not in ("link_open", "image"):
+                continue
+            kind = "link" if child.type == "link_open" else "image"
+            url = str(child.attrGet("href" if kind == "link" else "src") or "")
+            found = text.find(url, offset, offset + _SEARCH) if url else -1
+            if found >= 0:
+                line += text.count("\n", offset, found)
+                offset = found
+            elif url in references:
+                continue
+            yield Target(kind, url, line)  # type: ignore[arg-type]
+
+
 def split(body: str) -> Body:
     """Parse a body and split it at its level-2 headings and top-level sidebars."""
-    tokens = parser().parse(body)
+    return _split(parser().parse(body))
+
+
+def _split(tokens: list[Token]) -> Body:
     preamble: list[Token] = []
     sections: list[tuple[str, int, list[Token]]] = []
     sidebars: list[Block] = []

@@ -37,6 +37,18 @@ class Project:
     def shown(self, path: Path) -> str:
         return display_path(path, self.root)
 
+    def link_out(self, path: Path) -> Path | None:
+        """The symlink through which `path` leads out of the project (the file itself or a
+        folder on the way), or None when it stays inside."""
+        if _inside(path.resolve(), self.root):
+            return None
+        step = self.root
+        for part in path.relative_to(self.root).parts:
+            step = step / part
+            if step.is_symlink() and not _inside(step.resolve(), self.root):
+                return step
+        return path
+
     def issue_folder(self, date: dt.date) -> Path:
         return self.issues / date.isoformat()
 
@@ -46,6 +58,10 @@ class Project:
             return []
         folders = (p for p in self.issues.iterdir() if p.is_dir() and not p.name.startswith("."))
         return sorted(p.name for p in folders)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 RESERVED_ANCHORS = frozenset(
@@ -130,7 +146,7 @@ def read_project(project: Project, folders: list[Path]) -> RawProject:
     publication = reader.read(project.content / "publication.yaml")
     people = reader.read(project.content / "people.yaml")
     bodies = reader.read(project.content / "bodies.yaml")
-    issues = tuple(reader.read_issue(folder) for folder in folders)
+    issues = tuple(reader.read_issue(folder) for folder in folders if reader.stays_inside(folder))
     return RawProject(project, publication, people, bodies, issues, tuple(reader.problems))
 
 
@@ -138,9 +154,14 @@ class _Reader:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.problems: list[Diagnostic] = []
+        self.links_out: set[Path] = set()
 
     def read(self, path: Path) -> RawDocument | None:
         shown = self.project.shown(path)
+        link = self.project.link_out(path)
+        if link is not None:
+            self.refuse_link(link)
+            return None
         if not path.is_file():
             self.problems.append(
                 Diagnostic(
@@ -158,6 +179,30 @@ class _Reader:
         except ReadError as error:
             self.problems.append(error.diagnostic)
             return None
+
+    def stays_inside(self, folder: Path) -> bool:
+        """Whether an issue folder is inside the project; if not, its link is refused."""
+        link = self.project.link_out(folder)
+        if link is not None:
+            self.refuse_link(link)
+        return link is None
+
+    def refuse_link(self, link: Path) -> None:
+        """One error per link that leads out of the project: what it reads would be published."""
+        if link in self.links_out:
+            return
+        self.links_out.add(link)
+        target = link.resolve()
+        self.problems.append(
+            Diagnostic(
+                self.project.shown(link.parent) + "/" + link.name,
+                1,
+                Severity.ERROR,
+                "",
+                f"a link to {target}, outside the project: bulletin reads and publishes only "
+                "what is inside the project; copy the file (or folder) here instead of linking",
+            )
+        )
 
     def read_issue(self, folder: Path) -> RawIssue:
         top_files = sorted((folder / "top").glob("*.md"))

@@ -49,16 +49,23 @@ class ReadError(Exception):
         self.diagnostic = diagnostic
 
 
+MAX_MARKDOWN_BYTES = 64 * 1024
+"""The largest Markdown file read (a Top-5 item is a few KB): at this size even the slowest
+text to parse checks in about a second, so no file can stall check, build or serve."""
+MAX_YAML_BYTES = 256 * 1024
+"""The largest YAML file read: room for registries of thousands of people and bodies."""
+
+
 def read_yaml(path: Path, shown: str) -> RawDocument:
     """Read a whole YAML file."""
-    text = _read_text(path, shown)
+    text = _read_text(path, shown, MAX_YAML_BYTES)
     data, lines = _parse_yaml(text, shown, first_line=1)
     return RawDocument(path, shown, data, lines)
 
 
 def read_markdown(path: Path, shown: str) -> RawDocument:
     """Read a Markdown file with YAML front matter between `---` lines."""
-    text = _read_text(path, shown)
+    text = _read_text(path, shown, MAX_MARKDOWN_BYTES)
     fences = list(YAMLHandler.FM_BOUNDARY.finditer(text, 0))[:2]
     if len(fences) < 2 or fences[0].start() != 0:
         raise ReadError(
@@ -81,8 +88,24 @@ def _line_at(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _read_text(path: Path, shown: str) -> str:
-    raw = path.read_bytes()
+def _read_text(path: Path, shown: str, limit: int) -> str:
+    try:
+        with path.open("rb") as file:
+            raw = file.read(limit + 1)
+    except OSError as error:
+        raise ReadError(
+            _problem(shown, 1, f"cannot be read ({error.strerror}): check its permissions")
+        ) from None
+    if len(raw) > limit:
+        size = path.stat().st_size
+        raise ReadError(
+            _problem(
+                shown,
+                1,
+                f"the file is {_size(size)}, more than the {_size(limit)} a content file may be: "
+                "split it, or remove what was pasted in by mistake",
+            )
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -95,6 +118,10 @@ def _read_text(path: Path, shown: str) -> str:
                 "save it as UTF-8 in your editor",
             )
         ) from None
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
 
 def _parse_yaml(text: str, shown: str, first_line: int) -> tuple[Any, dict[FieldPath, int]]:
@@ -154,17 +181,37 @@ def _offset(error: yaml.reader.ReaderError, text: str) -> int:
     return len(text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
 
 
+MAX_DEPTH = 20
+"""How deeply YAML lists and groups may nest; content needs 5 levels at most, and a deeper
+value would only exhaust the reader (it builds nested values recursively)."""
+
+
 def _refuse_anchors(text: str, shown: str, first_line: int) -> None:
-    """Refuse any anchor (&name) or alias (*name) before a node is built: content never
-    needs them, a merge key would read as a field '<<', and aliases of aliases expand
-    without limit. Nodes do not keep their anchors, so this reads the parser's events."""
+    """Refuse any anchor (&name) or alias (*name), and nesting deeper than MAX_DEPTH, before a
+    node is built: content never needs anchors, a merge key would read as a field '<<', and
+    aliases of aliases expand without limit. Nodes do not keep their anchors, so this reads
+    the parser's events, which come one by one whatever the depth."""
+    depth = 0
     for event in yaml.parse(text, Loader=_Loader):
+        mark = event.start_mark
+        line = first_line + (mark.line if mark else 0)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ReadError(
+                    _problem(
+                        shown,
+                        line,
+                        f"lists and groups nest more than {MAX_DEPTH} levels deep here: "
+                        "content needs a few levels at most; check the brackets and indentation",
+                    )
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
         anchor = getattr(event, "anchor", None)
         if anchor is None:
             continue
         sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
-        mark = event.start_mark
-        line = first_line + (mark.line if mark else 0)
         raise ReadError(
             _problem(
                 shown,

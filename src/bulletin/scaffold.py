@@ -45,8 +45,11 @@ def _latest_team(project: Project, date: dt.date) -> dict[str, Any]:
     wrong shape (text where a list belongs, say) is left out, so its hint is written."""
     earlier = [name for name in project.issue_names() if name < date.isoformat()]
     for name in reversed(earlier):
+        path = project.issues / name / "issue.md"
+        if project.link_out(path):  # `bulletin check` refuses it; copy nothing from it
+            continue
         try:
-            data = read_markdown(project.issues / name / "issue.md", name).data
+            data = read_markdown(path, name).data
         except (ReadError, OSError):
             continue
         if isinstance(data, dict):

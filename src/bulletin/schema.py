@@ -17,6 +17,8 @@ class Kind(StrEnum):
     DATE = "date (YYYY-MM-DD)"
     URL = "web address (https://...)"
     EMAIL = "email address"
+    LIST_ID = "dotted name (letters, digits, hyphens)"
+    UNSUBSCRIBE = "https address holding {token}"
     LANGUAGE = "language code"
     PERSON = "person id from people.yaml"
     BODY = "issuing body from bodies.yaml"
@@ -34,6 +36,8 @@ class Field:
     many: the value is a list of `kind` (at least one item when required).
     fields: the sub-fields, when kind is MAPPING.
     example: a value used in the docs.
+    header: the value reaches an email header, so it must be one line without control or
+        bidi characters.
     """
 
     name: str
@@ -43,6 +47,7 @@ class Field:
     many: bool = False
     fields: tuple[Field, ...] = ()
     example: Any = None
+    header: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,13 @@ DEFAULT_LABELS = {
 """Printed labels; publication.yaml `labels` overrides any of them."""
 
 PUBLICATION = (
-    Field("series", Kind.TEXT, "series title printed on the masthead", example="China Industries"),
+    Field(
+        "series",
+        Kind.TEXT,
+        "series title printed on the masthead",
+        example="China Industries",
+        header=True,
+    ),
     Field("language", Kind.LANGUAGE, "language of the publication", required=False, example="en"),
     Field(
         "base_url",
@@ -142,7 +153,13 @@ PUBLICATION = (
                 required=False,
                 example="Questions and comments are welcome at",
             ),
-            Field("email", Kind.EMAIL, "contact email address", example="publications@merics.de"),
+            Field(
+                "email",
+                Kind.EMAIL,
+                "contact email address",
+                example="publications@merics.de",
+                header=True,
+            ),
         ),
     ),
     Field(
@@ -166,6 +183,7 @@ PUBLICATION = (
                 Kind.EMAIL,
                 "address the issue is sent from; the relay must be allowed to send for it",
                 example="bulletin@merics.de",
+                header=True,
             ),
             Field(
                 "from_name",
@@ -173,6 +191,7 @@ PUBLICATION = (
                 "sender name shown in mail programs (default: the series)",
                 required=False,
                 example="MERICS China Industries",
+                header=True,
             ),
             Field(
                 "reply_to",
@@ -180,19 +199,22 @@ PUBLICATION = (
                 "address replies go to (default: contact.email)",
                 required=False,
                 example="publications@merics.de",
+                header=True,
             ),
             Field(
                 "list_id",
-                Kind.TEXT,
-                "List-Id, a dotted name (default: series and the host of base_url)",
+                Kind.LIST_ID,
+                "List-Id (default: the series and the host of base_url)",
                 required=False,
                 example="china-industries.merics.de",
+                header=True,
             ),
             Field(
                 "unsubscribe_url",
-                Kind.URL,
-                "one-click unsubscribe address (https) with {token} and optionally {email}",
+                Kind.UNSUBSCRIBE,
+                "one-click unsubscribe address, with {token} and optionally {email}",
                 example="https://bulletin.example.org/unsubscribe?email={email}&token={token}",
+                header=True,
             ),
         ),
     ),

@@ -79,10 +79,28 @@ class _Checker:
         raw = self.raw
         if raw.publication:
             self.check_fields(raw.publication, PUBLICATION, raw.publication.data, ())
+            self.check_list_id(raw.publication)
         if raw.people:
             self.people = set(self.check_registry(raw.people, PERSON))
         if raw.bodies:
             self.bodies = set(self.check_registry(raw.bodies, None))
+
+    def check_list_id(self, doc: RawDocument) -> None:
+        """The List-Id that send would make when `email.list_id` is not given must be valid."""
+        data = doc.data if isinstance(doc.data, dict) else {}
+        group, series, base_url = data.get("email"), data.get("series"), data.get("base_url")
+        if not isinstance(group, dict) or "list_id" in group:
+            return
+        if isinstance(series, str) and isinstance(base_url, str):
+            made = values.default_list_id(series, base_url)
+            if values.list_id(made):
+                self.report(
+                    doc,
+                    ("email",),
+                    f"the List-Id made from the series and base_url, {values.quoted(made)}, "
+                    "is not a dotted name of letters, digits and hyphens: set email.list_id, "
+                    "e.g. china-industries.example.org",
+                )
 
     def check_registry(self, doc: RawDocument, fields: tuple[Field, ...] | None) -> list[str]:
         if not isinstance(doc.data, dict):
@@ -137,7 +155,8 @@ class _Checker:
                 if path[-1:] == ("date",):
                     self.check_not_after(doc, path, value, date, "the news")
                 elif path[-1:] == ("text",) and isinstance(value, str):
-                    for problem in values.link_problems(value):
+                    targets = markdown.inline_targets(value)
+                    for _, problem in values.link_problems(targets):
                         self.report(doc, path, problem)
         self.check_anchors(issue)
 
@@ -198,7 +217,8 @@ class _Checker:
         return date
 
     def check_top_items(self, issue: RawIssue, date: dt.date | None) -> None:
-        if not issue.top:
+        files = len(list((issue.folder / "top").glob("*.md")))
+        if not files:
             self.found.append(
                 Diagnostic(
                     f"{issue.shown}/top",
@@ -226,7 +246,7 @@ class _Checker:
                         f"{ranks[rank].shown}: give each item its own rank",
                     )
                 ranks.setdefault(rank, doc)
-        self.check_ranks_contiguous(ranks, len(list((issue.folder / "top").glob("*.md"))))
+        self.check_ranks_contiguous(ranks, files)
 
     def check_ranks_contiguous(self, ranks: dict[int, RawDocument], count: int) -> None:
         expected = range(1, count + 1)
@@ -310,11 +330,14 @@ class _Checker:
     def check_body(self, doc: RawDocument) -> markdown.Body:
         for number, text in enumerate(doc.body.split("\n")):
             line = doc.body_line + number
-            for problem in values.link_problems(text):
-                self.report(doc, (), problem, line=line)
             if _TODO.match(text):
                 self.report(doc, (), "unfinished: replace the TODO hint with the text", line=line)
-        return markdown.split(doc.body)
+            if problem := values.control_problem(text.removesuffix("\r")):
+                self.report(doc, (), f"the line {problem}", line=line)
+        body, targets = markdown.read_for_check(doc.body)
+        for number, problem in values.link_problems(targets):
+            self.report(doc, (), problem, line=doc.body_line + number)
+        return body
 
     # Fields
 
@@ -378,6 +401,8 @@ class _Checker:
             return
         check = values.CHECKS.get(spec.kind)
         problem = check(value) if check else self.known(spec.kind, value)
+        if not problem and isinstance(value, str):
+            problem = values.control_problem(value, one_line=spec.header)
         if problem:
             self.report(doc, path, problem)
         elif isinstance(value, str) and _TODO.match(value):

@@ -4,46 +4,69 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeGuard
+from urllib.parse import urlsplit
 
 from bulletin import markdown
 from bulletin.diagnostics import did_you_mean
+from bulletin.project import slugify
 from bulletin.schema import LANGUAGES, Kind
 
-_CODE_SPAN = re.compile(r"(`+).*?\1")
-_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^\s)>]*)[^)]*\)?")
-_LINK_TARGET = re.compile(
-    r"\]\(\s*<?([^\s)>]*)|<([A-Za-z][A-Za-z0-9+.\-]*:[^\s>]*)>|^ {0,3}\[[^\]]+\]:[ \t]*<?([^\s>]*)"
-)
-"""The target of an inline link `[text](target)`, an autolink `<scheme:...>` or a reference
-definition `[label]: target`."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_HEADER_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+ADDRESS = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
+"""An email address as relays accept it: ASCII, a dotted domain (no quoted local parts)."""
+_LIST_ID = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+QUOTED_LENGTH = 60
+"""How much of a value a message quotes."""
 
 
-def link_problems(text: str) -> list[str]:
-    """What is wrong with the links written in a line of Markdown: placeholders, images,
-    addresses that are not full web or mail addresses."""
-    line = _CODE_SPAN.sub("", text)
-    problems = [
-        f"image {match.group(1)!r}: images are not part of the bulletin; remove it"
-        for match in _IMAGE.finditer(line)
-    ]
-    for match in _LINK_TARGET.finditer(_IMAGE.sub("", line)):
-        target = next(group for group in match.groups() if group is not None)
-        problem = _target_problem(target)
-        if problem:
-            problems.append(problem)
-    return problems
+def quoted(value: Any) -> str:
+    """A value as a message quotes it: its repr, cut to QUOTED_LENGTH characters."""
+    text = repr(value)
+    return text if len(text) <= QUOTED_LENGTH else text[: QUOTED_LENGTH - 3] + "..."
+
+
+def link_problems(targets: Iterable[markdown.Target]) -> Iterator[tuple[int, str]]:
+    """What is wrong with the links and images of a text (its line, the problem):
+    placeholders, images, addresses that are not full web or mail addresses."""
+    for target in targets:
+        if target.kind == "image":
+            yield (
+                target.line,
+                (f"image {quoted(target.url)}: images are not part of the bulletin; remove it"),
+            )
+        elif problem := _target_problem(target.url):
+            yield target.line, problem
+
+
+def control_problem(value: str, one_line: bool = False) -> str | None:
+    """A control character in a value (one that the YAML escapes \\x.., \\e, \\0 can
+    write); with `one_line`, also a line break, a tab or a bidi control, since the value
+    reaches an email header."""
+    found = (_HEADER_UNSAFE if one_line else _CONTROL).search(value)
+    if found is None:
+        return None
+    code = f"U+{ord(found.group()):04X}"
+    if one_line:
+        return (
+            f"holds {code} at character {found.start() + 1}, which an email header cannot "
+            "hold: write the value on one line, without control characters"
+        )
+    return f"holds the control character {code} at character {found.start() + 1}: remove it"
 
 
 def _target_problem(target: str) -> str | None:
-    if target in ("", "#"):
-        return f"placeholder link {target!r}: give the real address or remove it"
+    if target.strip() in ("", "#"):
+        return f"placeholder link {quoted(target)}: give the real address or remove it"
     if not markdown.is_safe_link(target):
-        scheme = target.split(":", 1)[0]
-        return f"unsafe link scheme '{scheme}:': only http, https and mailto links are allowed"
+        scheme = quoted(target.split(":", 1)[0].strip() + ":")
+        return f"unsafe link scheme {scheme}: only http, https and mailto links are allowed"
     if ":" not in target.split("/", 1)[0] and not target.startswith("#"):
-        return f"link {target!r} is not a full address: write it as https://..."
+        return f"link {quoted(target)} is not a full address: write it as https://..."
     return None
 
 
@@ -55,14 +78,14 @@ def text(value: Any) -> str | None:
 
 def chinese(value: Any) -> str | None:
     if isinstance(value, str) and not markdown.has_cjk(value):
-        return f"{value!r} has no Chinese characters: give the original Chinese title"
+        return f"{quoted(value)} has no Chinese characters: give the original Chinese title"
     return text(value)
 
 
 def boolean(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
-    return f"expected true or false, found {kind_of(value)} {value!r}"
+    return f"expected true or false, found {kind_of(value)} {quoted(value)}"
 
 
 def integer(value: Any) -> str | None:
@@ -87,28 +110,56 @@ def date(value: Any) -> str | None:
         except ValueError:
             return f"{value} is not a real date: check the month and day"
         return f"{value!r} is text, not a date: write {real.isoformat()} (YYYY-MM-DD, no quotes)"
-    return f"expected a date written YYYY-MM-DD, found {kind_of(value)} {value!r}"
+    return f"expected a date written YYYY-MM-DD, found {kind_of(value)} {quoted(value)}"
 
 
 def url(value: Any) -> str | None:
     if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
-        return f"expected a web address starting with https:// or http://, found {value!r}"
+        return f"expected a web address starting with https:// or http://, found {quoted(value)}"
     return None
 
 
 def email(value: Any) -> str | None:
-    if isinstance(value, str) and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+    if isinstance(value, str) and len(value) <= 254 and ADDRESS.fullmatch(value):
         return None
-    return f"expected an email address like name@example.org, found {value!r}"
+    return f"expected an email address like name@example.org (ASCII), found {quoted(value)}"
 
 
 def language(value: Any) -> str | None:
-    if value in LANGUAGES:
+    if isinstance(value, str) and value in LANGUAGES:
+        return None
+    close = did_you_mean(value, LANGUAGES) if isinstance(value, str) else ""
+    return f"unknown language {quoted(value)}{close}: use one of {', '.join(LANGUAGES)}"
+
+
+def unsubscribe_address(value: Any) -> str | None:
+    """The one-click unsubscribe address: mail programs call it, so https, ASCII, {token}."""
+    https = isinstance(value, str) and value.startswith("https://") and value.isascii()
+    if https and "{token}" in value:
         return None
     return (
-        f"unknown language {value!r}{did_you_mean(str(value), LANGUAGES)}: "
-        f"use one of {', '.join(LANGUAGES)}"
+        f"{quoted(value)} must be ASCII, start with https:// and hold {{token}}, e.g. "
+        "https://example.org/unsubscribe?email={email}&token={token}"
     )
+
+
+def list_id(value: Any) -> str | None:
+    """A List-Id: a dotted name of letters, digits and hyphens."""
+    if isinstance(value, str) and len(value) <= 255 and _LIST_ID.fullmatch(value):
+        return None
+    return (
+        f"{quoted(value)} is not a dotted name: use letters, digits and hyphens between dots, "
+        "e.g. china-industries.merics.de"
+    )
+
+
+def default_list_id(series: str, base_url: str) -> str:
+    """The List-Id when publication.yaml gives none: the series' slug and the site's host."""
+    try:
+        host = urlsplit(base_url).hostname or "localhost"
+    except ValueError:
+        host = "localhost"
+    return f"{slugify(series)}.{host}"
 
 
 CHECKS: dict[Kind, Callable[[Any], str | None]] = {
@@ -119,6 +170,8 @@ CHECKS: dict[Kind, Callable[[Any], str | None]] = {
     Kind.DATE: date,
     Kind.URL: url,
     Kind.EMAIL: email,
+    Kind.LIST_ID: list_id,
+    Kind.UNSUBSCRIBE: unsubscribe_address,
     Kind.LANGUAGE: language,
 }
 """The check of each kind of value that needs nothing but the value; the problem, or None."""

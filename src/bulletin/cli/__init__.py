@@ -52,8 +52,10 @@ def main() -> None:
     except Exception as error:
         if _debug:
             raise
+        from bulletin.diagnostics import printable
+
         click.echo(
-            f"error: internal error: {type(error).__name__}: {error} "
+            f"error: internal error: {type(error).__name__}: {printable(str(error))} "
             "(run with --debug for the traceback)",
             err=True,
         )
