@@ -155,6 +155,8 @@ def _malformed(error: yaml.MarkedYAMLError, shown: str, first_line: int) -> Diag
     mark = (error.context_mark if opened else None) or error.problem_mark or error.context_mark
     line = first_line + (mark.line if mark else 0)
     reason = error.problem or error.context or "malformed YAML"
+    if "nesting depth" in reason:  # libyaml's own limit, met before MAX_DEPTH is counted
+        return _problem(shown, line, _TOO_DEEP)
     return _problem(shown, line, f"malformed YAML: {reason}{_HINT}")
 
 
@@ -186,6 +188,12 @@ MAX_DEPTH = 20
 value would only exhaust the reader (it builds nested values recursively)."""
 
 
+_TOO_DEEP = (
+    f"lists and groups nest more than {MAX_DEPTH} levels deep here: content needs a few "
+    "levels at most; check the brackets and indentation"
+)
+
+
 def _refuse_anchors(text: str, shown: str, first_line: int) -> None:
     """Refuse any anchor (&name) or alias (*name), and nesting deeper than MAX_DEPTH, before a
     node is built: content never needs anchors, a merge key would read as a field '<<', and
@@ -198,14 +206,7 @@ def _refuse_anchors(text: str, shown: str, first_line: int) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise ReadError(
-                    _problem(
-                        shown,
-                        line,
-                        f"lists and groups nest more than {MAX_DEPTH} levels deep here: "
-                        "content needs a few levels at most; check the brackets and indentation",
-                    )
-                )
+                raise ReadError(_problem(shown, line, _TOO_DEEP))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         anchor = getattr(event, "anchor", None)

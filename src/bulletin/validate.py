@@ -399,6 +399,9 @@ class _Checker:
         if spec.kind is Kind.MAPPING:
             self.check_fields(doc, spec.fields, value, path)
             return
+        if isinstance(value, dict | list):
+            self.report(doc, path, values.shape_problem(spec.kind, value))
+            return
         check = values.CHECKS.get(spec.kind)
         problem = check(value) if check else self.known(spec.kind, value)
         if not problem and isinstance(value, str):

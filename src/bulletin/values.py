@@ -70,6 +70,15 @@ def _target_problem(target: str) -> str | None:
     return None
 
 
+def shape_problem(kind: Kind, value: list[Any] | dict[str, Any]) -> str:
+    """A list or a group of fields where one value of `kind` belongs."""
+    if isinstance(value, list):
+        hint = "give one value, not a list"
+    else:
+        hint = "give one value, not fields (put a value holding ': ' in quotes)"
+    return f"expected one {kind.value}, found {kind_of(value)}: {hint}"
+
+
 def text(value: Any) -> str | None:
     if isinstance(value, str):
         return None
