@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 import posixpath
 import re
+import stat
 import subprocess
 import tempfile
 import time
@@ -24,7 +26,8 @@ PASSWORD_VARIABLE = "BULLETIN_RSYNC_PASSWORD"
 LOG_NAME = "publish-log.jsonl"
 USAGE = "give a path, file:///path, user@host:path or rsync://[user@]host[:port]/module/path"
 RSYNC = ("rsync", "--timeout=120")
-COPY = ("-a", "--no-times", "--checksum", "--delete", "--chmod=D755,F644")
+COPY = ("-a", "--no-times", "--checksum", "--delete", "--safe-links", "--chmod=D755,F644")
+"""--safe-links: a link out of build/ made after the check (which refuses them) is skipped."""
 _RELEASE = re.compile(r"\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{8}")
 _LISTING = re.compile(r"\S+\s+\S+\s+\S+\s+\S+ (.+)")
 _SCP = re.compile(r"((?:[^@/:]+@)?[^@/:]+):(.*)")
@@ -150,14 +153,15 @@ def publish(
     """Copy build/ into a new release beside DEST, switch DEST to it, prune, record it."""
     say = report or (lambda line: None)
     start = time.perf_counter()
-    files, size, digest = _snapshot(project, target)
+    build, entries = _contents(project, target)
+    files, size, digest = _snapshot(project, build, entries)
     _refuse_drafts(project, target)
     releases, live = _inspect(target)
     now = dt.datetime.now(dt.UTC)
     name = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z-{digest[:8]}"
     say(f"copying {files} files to {target.releases}/{name}")
     link = (f"--link-dest=../{live}",) if live else ()
-    _rsync(target, *COPY, "--mkpath", *link, f"{project.build}/", target.at(target.releases, name))
+    _rsync(target, *COPY, "--mkpath", *link, f"{build}/", target.at(target.releases, name))
     _switch(target, name)
     say(f"switched {target.shown} to {name}")
     for old in _prune(target, [*releases, name], name, keep):
@@ -170,18 +174,17 @@ def publish(
 
 def plan(project: Project, target: Target) -> list[Change]:
     """What publishing would add, change and delete; changes nothing anywhere."""
-    _snapshot(project, target)
+    build, entries = _contents(project, target)
     _refuse_drafts(project, target)
     live = _inspect(target)[1]
     if live is None:
-        paths = sorted(p for p in project.build.rglob("*") if p.is_file())
-        return [Change("added", p.relative_to(project.build).as_posix()) for p in paths]
+        return [Change("added", entry.as_posix()) for entry in entries]
     output = _rsync(
         target,
         *COPY,
         "--dry-run",
         "--itemize-changes",
-        f"{project.build}/",
+        f"{build}/",
         target.at(target.releases, live, ""),
     )
     return [change for line in output.splitlines() if (change := _change(line))]
@@ -197,19 +200,118 @@ def _change(line: str) -> Change | None:
     return Change("added" if flags[2:] == "+" * 9 else "changed", path.split(" -> ")[0])
 
 
-def _snapshot(project: Project, target: Target) -> tuple[int, int, str]:
-    """Number of files in build/, their bytes, and a hash of their names and contents."""
-    files = sorted(p for p in project.build.rglob("*") if p.is_file())
-    if not files:
-        raise BulletinError(
-            f"{project.shown(project.build)}: error: nothing to publish to {target.shown} "
-            "(build/ is missing or empty): run 'bulletin build' first"
+def _contents(project: Project, target: Target) -> tuple[Path, list[Path]]:
+    """build/ resolved once (it may be a link to a folder elsewhere) and what it holds to
+    publish: its files and links, relative to it, sorted. Refuses, one line each, every link
+    that leads out of build/ or nowhere, and anything neither a file, a folder nor a link."""
+    build = Path(os.path.realpath(project.build))
+    if not build.is_dir():
+        raise BulletinError(_nothing(project, target))
+    entries: list[Path] = []
+    problems: list[str] = []
+
+    def unreadable(error: OSError) -> None:
+        path = Path(error.filename)
+        problems.append(
+            f"{_in_build(project, build, path)}: error: cannot read ({error.strerror})"
+            ": make it readable, or remove it and run `bulletin build` again"
         )
+
+    for folder, names, leaves in os.walk(build, onerror=unreadable):  # links are not entered
+        for path in (Path(folder, name) for name in [*names, *leaves]):
+            problem = _entry_problem(project, build, path)
+            if problem:
+                problems.append(f"{_in_build(project, build, path)}: error: {problem}")
+            elif path.is_symlink() or path.is_file():
+                entries.append(path.relative_to(build))
+    if problems:
+        raise BulletinError("\n".join(sorted(problems)))
+    if not any((build / entry).is_file() for entry in entries):
+        raise BulletinError(_nothing(project, target))
+    return build, sorted(entries)
+
+
+def _nothing(project: Project, target: Target) -> str:
+    """The error for a build/ with no file to publish: missing, empty, or a dangling link."""
+    shown = project.shown(project.build)
+    if project.build.is_symlink() and not project.build.exists():
+        link = os.readlink(project.build)
+        return (
+            f"{shown}: error: nothing to publish to {target.shown}: build/ is a link to "
+            f"{link!r}, which does not exist: create that folder or remove the link, then run "
+            "'bulletin build'"
+        )
+    return (
+        f"{shown}: error: nothing to publish to {target.shown} "
+        "(build/ is missing or empty): run 'bulletin build' first"
+    )
+
+
+_REBUILD = "bulletin never writes links into build/: remove it and run `bulletin build` again"
+
+
+def _entry_problem(project: Project, build: Path, path: Path) -> str | None:
+    """Why an entry of build/ must not be published, or None: a link that leads out of
+    build/ or nowhere, or a fifo, socket or device."""
+    if path.is_symlink():
+        return _link_problem(project, build, path)
+    mode = path.lstat().st_mode
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return "is neither a file nor a folder (a fifo, a socket or a device): remove it"
+
+
+def _link_problem(project: Project, build: Path, path: Path) -> str | None:
+    """Why the link `path` in build/ must not be published, or None when it leads to a file
+    or folder inside build/ and will lead to the same one inside the release."""
+    text = os.readlink(path)
+    try:
+        path.stat()
+    except OSError as error:
+        nowhere = "round in a loop of links" if error.errno == errno.ELOOP else "nowhere"
+        return f"is a link to {text!r}, which leads {nowhere}: {_REBUILD}"
+    resolved = Path(os.path.realpath(path))
+    if not resolved.is_relative_to(build):
+        where = "" if text == str(resolved) else f" ({project.shown(resolved)})"
+        return (
+            f"is a link to {text!r}, outside build/{where}: publishing it would put what it "
+            f"points to on the website; {_REBUILD}"
+        )
+    inside = posixpath.normpath(posixpath.join(path.relative_to(build).parent.as_posix(), text))
+    if posixpath.isabs(text) or inside == ".." or inside.startswith("../"):
+        return (
+            f"is a link to {text!r}, which reaches build/ only from outside it: in the release "
+            f"it would lead elsewhere; {_REBUILD}"
+        )
+    return None
+
+
+def _in_build(project: Project, build: Path, path: Path) -> str:
+    """An entry of (resolved) build/ as the editor sees it: build/issues/x.pdf."""
+    return (project.build.relative_to(project.root) / path.relative_to(build)).as_posix()
+
+
+def _snapshot(project: Project, build: Path, entries: list[Path]) -> tuple[int, int, str]:
+    """Number of files in build/, their bytes, and a hash of their names and contents (of a
+    link: its target)."""
     digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.relative_to(project.build).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return len(files), sum(p.stat().st_size for p in files), digest.hexdigest()
+    files, size = 0, 0
+    for entry in entries:
+        path = build / entry
+        digest.update(entry.as_posix().encode() + b"\0")
+        if path.is_symlink():
+            digest.update(b"-> " + os.readlink(path).encode() + b"\0")
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise BulletinError(
+                f"{_in_build(project, build, path)}: error: cannot read ({error.strerror}): "
+                "make it readable, or remove it and run `bulletin build` again"
+            ) from None
+        digest.update(data + b"\0")
+        files, size = files + 1, size + len(data)
+    return files, size, digest.hexdigest()
 
 
 def drafts_built(project: Project) -> list[str]:

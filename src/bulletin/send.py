@@ -70,8 +70,11 @@ class Summary:
     """What a run did, over the listed recipients (valid, distinct rows of the list).
 
     sent, failed: this run's outcomes. skipped: mailed by an earlier run, or failed in one
-    (without --retry-failed). unknown: may or may not have the issue (new_unknown: of this run;
-    found_unknown: left by a run that crashed). pending: left for the next run.
+    (without --retry-failed). unknown: may or may not have the issue, and are not sent it again
+    without --resend-unknown (new_unknown: of this run, of which dropped: the link to the relay
+    broke after it had the whole message, before it confirmed it, and the rest: this run
+    stopped as their message was handed over; found_unknown: left by a run that crashed).
+    pending: left for the next run.
     bad_rows: rows skipped, by kind (invalid, duplicate). paused: why the run stopped early, as
     the one line to show.
     """
@@ -82,6 +85,7 @@ class Summary:
     sent: int = 0
     failed: int = 0
     new_unknown: int = 0
+    dropped: int = 0
     skipped: int = 0
     unknown: int = 0
     pending: int = 0
@@ -320,6 +324,7 @@ class _Run:
             self.summary.failed += 1
         elif state is State.UNKNOWN:
             self.summary.new_unknown += 1
+            self.summary.dropped += 1
         self.reporter.outcome(subscriber, state, detail)
 
     def _error(self, detail: str) -> None:

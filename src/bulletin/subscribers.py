@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bulletin.diagnostics import did_you_mean
+from bulletin.diagnostics import did_you_mean, printable
 from bulletin.errors import BulletinError
 
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
 _SPACE = re.compile(r"\s+")
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""The bidi embeddings, overrides and isolates: they reorder the text shown after them."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class RowProblem:
     kind: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: warning: {self.field}: {self.message}"
+        return printable(f"{self.path}:{self.line}: warning: {self.field}: {self.message}")
 
 
 def address_problem(email: str) -> str | None:
@@ -59,6 +62,21 @@ def address_problem(email: str) -> str | None:
     if len(email) > 254 or not _ADDRESS.fullmatch(email) or len(email.split("@")[0]) > 64:
         return f"{email!r} is not an email address like name@example.org: fix or remove the row"
     return None
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` (already on one line) cannot be a To: header's display name, or None: it
+    holds a control character or a bidi override, which a header or a terminal acts on."""
+    controls = sorted({c for c in name if unicodedata.category(c) == "Cc"})
+    bidi = sorted({c for c in name if c in _BIDI})
+    if not controls and not bidi:
+        return None
+    kinds = [f"control character(s) {' '.join(controls)}"] if controls else []
+    kinds += [f"bidi override(s) {' '.join(bidi)}"] if bidi else []
+    return printable(
+        f"'{name}' holds the {' and the '.join(kinds)}, which must not reach the To: header: "
+        "delete them from the name, or remove the row"
+    )
 
 
 def read_subscribers(
@@ -108,7 +126,12 @@ def _rows(
             on_problem(RowProblem(shown, start, "email", problem, "invalid"))
             continue
         name = row[name_at] if name_at is not None and name_at < len(row) else ""
-        yield Subscriber(start, email, _SPACE.sub(" ", name).strip())
+        name = _SPACE.sub(" ", name).strip()
+        problem = name_problem(name)
+        if problem:
+            on_problem(RowProblem(shown, start, "name", problem, "invalid"))
+            continue
+        yield Subscriber(start, email, name)
 
 
 def _email_column(columns: list[str], shown: str) -> int:

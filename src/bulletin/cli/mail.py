@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import click
 
 from bulletin.cli import cli
+from bulletin.diagnostics import printable
 
 
 @cli.command()
@@ -103,7 +105,11 @@ def send(
         _send_test(edition, test_address, transport)
     else:
         assert subscribers is not None
-        _send_all(project, edition, subscribers, transport, options)
+        again = (
+            _command(ctx.obj, "send", day, "--to", str(subscribers), "--resend-unknown"),
+            _command(ctx.obj, "send-log", day, "--state", "unknown"),
+        )
+        _send_all(project, edition, subscribers, transport, options, again)
 
 
 def _send_test(edition: Any, address: str, transport: Any) -> None:
@@ -115,12 +121,28 @@ def _send_test(edition: Any, address: str, transport: Any) -> None:
     if problem:
         raise BulletinError(f"--test: error: {problem}")
     reply = send_test(edition, address, transport)
-    click.echo(f"sent a [TEST] copy to {address} via {transport.shown} ({reply}); nothing recorded")
+    click.echo(
+        printable(
+            f"sent a [TEST] copy to {address} via {transport.shown} ({reply}); nothing recorded"
+        )
+    )
+
+
+def _command(project_dir: Path, *arguments: str) -> str:
+    """The bulletin command line that does `arguments` for this project, ready to paste."""
+    project = () if project_dir == Path(".") else ("--project", str(project_dir))
+    return shlex.join(["bulletin", *project, *arguments])
 
 
 def _send_all(
-    project: Any, edition: Any, subscribers: Path, transport: Any, options: dict[str, Any]
+    project: Any,
+    edition: Any,
+    subscribers: Path,
+    transport: Any,
+    options: dict[str, Any],
+    again: tuple[str, str],
 ) -> None:
+    """Send to the list; `again`: the commands that resend to the unknown and list them."""
     from bulletin.send import SendOptions, send_issue
     from bulletin.sendlog import FILE_NAME, open_log
 
@@ -133,35 +155,59 @@ def _send_all(
     progress.close()
     seconds = time.perf_counter() - start
     for line in progress.failures:
-        click.echo(line)
+        click.echo(printable(line))
     if summary.bad_rows:
         kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(summary.bad_rows.items()))
         click.echo(
-            f"{project.shown(subscribers)}: skipped {sum(summary.bad_rows.values())} "
-            f"rows ({kinds}); {summary.listed} recipients listed"
+            printable(
+                f"{project.shown(subscribers)}: skipped {sum(summary.bad_rows.values())} "
+                f"rows ({kinds}); {summary.listed} recipients listed"
+            )
         )
     click.echo(
-        f"{edition.key} via {transport.shown}: sent {summary.sent}, failed {summary.failed}, "
-        f"skipped {summary.skipped}, unknown {summary.unknown}"
-        + (f", pending {summary.pending}" if summary.pending else "")
-        + f" in {seconds:.1f} s ({summary.sent / seconds:.0f} messages/s)"
+        printable(
+            f"{edition.key} via {transport.shown}: sent {summary.sent}, failed {summary.failed}, "
+            f"skipped {summary.skipped}, unknown {summary.unknown}"
+            + (f", pending {summary.pending}" if summary.pending else "")
+            + f" in {seconds:.1f} s ({summary.sent / seconds:.0f} messages/s)"
+        )
     )
-    _send_notes(summary, edition, transport.records)
+    _send_notes(summary, edition, transport.records, again)
 
 
-def _send_notes(summary: Any, edition: Any, recorded: bool) -> None:
+def _unknown_notes(summary: Any, again: tuple[str, str]) -> list[str]:
+    """What the unknown recipients went through, that they were not sent the issue again, and
+    the commands (`again`) that send them another copy and list them."""
+    causes = []
+    if summary.dropped:
+        causes.append(
+            f"for {summary.dropped}, the relay dropped the connection (or stopped answering) "
+            "after receiving the whole message, before confirming it: it may or may not have "
+            "been delivered"
+        )
+    if stopped := summary.new_unknown - summary.dropped:
+        causes.append(f"for {stopped}, this run stopped while handing the message over")
+    if earlier := summary.unknown - summary.new_unknown:
+        causes.append(f"{earlier} left unknown by an earlier run")
+    resend, listing = again
+    return [
+        f"unknown: {summary.unknown} recipient(s) may or may not have the issue, and were NOT "
+        f"sent it again: {'; '.join(causes)}",
+        f"unknown: to see who they are: {listing}",
+        "unknown: --resend-unknown sends them another copy (a second one to any who got the "
+        f"first): {resend}",
+    ]
+
+
+def _send_notes(summary: Any, edition: Any, recorded: bool, again: tuple[str, str]) -> None:
     """What the summary line needs explained; the pause, or recipients left pending, as the
     error that ends the command (exit code 1)."""
     from bulletin.errors import BulletinError
     from bulletin.send import PREVIEW_SECRET
 
     if summary.unknown:
-        click.echo(
-            f"unknown: {summary.unknown} recipient(s) may or may not have the issue (a run "
-            f"stopped as they were sent): see 'bulletin send-log {edition.key}'; "
-            "--resend-unknown sends them another copy",
-            err=True,
-        )
+        for line in _unknown_notes(summary, again):
+            click.echo(printable(line), err=True)
     if not recorded:
         click.echo(
             "a rehearsal: nothing recorded; set BULLETIN_SMTP_URL (or --smtp) to send", err=True
@@ -209,7 +255,8 @@ class _SendProgress:  # a bulletin.send.Reporter, not imported until `send` runs
 
     def retry(self, subscriber: Any, detail: str, seconds: float) -> None:
         start = "\n" if sys.stderr.isatty() else ""  # below the progress bar
-        click.echo(f"{start}retrying {subscriber.email} in {seconds:g} s: {detail}", err=True)
+        line = f"retrying {subscriber.email} in {seconds:g} s: {detail}"
+        click.echo(start + printable(line), err=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -246,4 +293,5 @@ def send_log(project_dir: Path, date: str, states: tuple[str, ...]) -> None:
         wanted = [State(s) for s in states] or [State.FAILED, State.UNKNOWN, State.SENDING]
         for entry in log.entries(day, wanted):
             tries = f"{entry.attempts} attempt{'s' if entry.attempts != 1 else ''}"
-            click.echo(f"{entry.state:<8} {entry.email}  {entry.updated}  {tries}  {entry.detail}")
+            line = f"{entry.state:<8} {entry.email}  {entry.updated}  {tries}  {entry.detail}"
+            click.echo(printable(line))

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from bulletin.cli import _size, cli
+from bulletin.diagnostics import printable
 
 
 @cli.command()
@@ -39,7 +40,7 @@ def serve(project_dir: Path, port: int, no_watch: bool, drafts: bool) -> None:
         else:
             click.echo(f"{when} build failed, serving the last good pages:")
         for line in result.diagnostics:
-            click.echo(line)
+            click.echo(printable(line))
 
     preview = Preview(find_project(project_dir), on_build=report, drafts=drafts)
     try:
@@ -49,7 +50,7 @@ def serve(project_dir: Path, port: int, no_watch: bool, drafts: bool) -> None:
             f"--port {port}: error: cannot serve there ({error.strerror}): "
             "pass another port, or --port 0 for any free one"
         ) from None
-    click.echo(f"serving {server.url} (Ctrl-C to stop)")
+    click.echo(printable(f"serving {server.url} (Ctrl-C to stop)"))
     try:
         server.run(watching=not no_watch)
     except KeyboardInterrupt:
@@ -76,7 +77,8 @@ def publish(project_dir: Path, destination: str, dry_run: bool, keep: int) -> No
     or rsync://[user@]host[:port]/module/path). build/ is copied into a new release folder
     beside DEST, then the symlink DEST is switched to it in one step. A password comes from
     the URL or BULLETIN_RSYNC_PASSWORD and is never printed. Each publish is recorded in
-    publish-log.jsonl. See docs/publishing.md.
+    publish-log.jsonl. build/ may be a link to a folder elsewhere; a link inside it is
+    refused when it leads out of build/ or nowhere. See docs/publishing.md.
     """
     import os
 
@@ -89,11 +91,18 @@ def publish(project_dir: Path, destination: str, dry_run: bool, keep: int) -> No
     if dry_run:
         changes = plan(project, target)
         for change in changes:
-            click.echo(f"{change.kind} {change.path}")
-        click.echo(f"dry run: {len(changes)} change(s) at {target.shown}, nothing done", err=True)
+            click.echo(printable(f"{change.kind} {change.path}"))
+        click.echo(
+            printable(f"dry run: {len(changes)} change(s) at {target.shown}, nothing done"),
+            err=True,
+        )
         return
-    release = deploy(project, target, keep, report=lambda line: click.echo(line, err=True))
+    release = deploy(
+        project, target, keep, report=lambda line: click.echo(printable(line), err=True)
+    )
     click.echo(
-        f"published release {release.release} to {release.destination}: {release.files} files, "
-        f"{_size(release.bytes)}, {release.seconds:.2f} s"
+        printable(
+            f"published release {release.release} to {release.destination}: "
+            f"{release.files} files, {_size(release.bytes)}, {release.seconds:.2f} s"
+        )
     )
