@@ -7,6 +7,7 @@ import html
 import io
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -15,9 +16,10 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import unquote, unquote_plus
 
 from bulletin.build import build
+from bulletin.diagnostics import printable
 from bulletin.errors import BulletinError, ContentError
 from bulletin.project import Project
 
@@ -26,6 +28,14 @@ EVENTS = "/__bulletin/events"
 STATUS = "/__bulletin/status"
 KEEPALIVE_SECONDS = 10.0
 PAGE_SUFFIXES = (".html", ".htm")
+PARAMETERS: dict[str, tuple[str, ...]] = {EVENTS: ("since",), STATUS: ()}
+"""The query parameters each address of the preview takes; pages ignore their query."""
+MAX_TARGET = 8192  # characters in a request's address, as common web servers allow
+MAX_PATH_BYTES = 1024  # a decoded path; far longer than any page of the site
+MAX_SEGMENT_BYTES = 255  # a file name (NAME_MAX)
+REQUEST_TIMEOUT_SECONDS = 60.0  # a connection that sends nothing for this long is closed
+_SINCE = re.compile(r"[0-9]{1,9}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _RELOAD_SCRIPT = (
     '<script>(() => {{ const events = new EventSource("{events}?since={generation}");'
     ' events.onmessage = (event) => {{ if (event.data === "reload") {{ events.close();'
@@ -145,6 +155,7 @@ class PreviewServer(ThreadingHTTPServer):
     """Serves the project's build/ folder on 127.0.0.1 only, with live reload and errors."""
 
     daemon_threads = True
+    request_queue_size = 1024  # a page's many requests at once wait in the kernel, not time out
 
     def __init__(
         self, preview: Preview, port: int, on_log: Callable[[str], None] = lambda line: None
@@ -175,16 +186,136 @@ class PreviewServer(ThreadingHTTPServer):
                 watcher.join(timeout=10)  # a build in progress finishes first
             self.server_close()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A request that failed unexpectedly: one line to `on_log`, no traceback; keep serving."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return  # the client hung up
+        what = _shorten(f"{type(error).__name__}: {error}", 300)
+        self.on_log(printable(f"{client_address[0]} error: internal error: {what}"))
+
+
+class Refusal(Exception):
+    """A request the preview does not serve: the status to answer, and why in one line."""
+
+    def __init__(self, reason: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def split_target(target: str) -> tuple[str, str]:
+    """The path and the query of a request's address (a fragment is dropped)."""
+    path, _, query = target.partition("#")[0].partition("?")
+    return path, query
+
+
+def check_target(target: str) -> None:
+    """Refuse an address that is too long, names no file inside build/, or has wrong parameters."""
+    if len(target) > MAX_TARGET:
+        reason = f"the address has {len(target)} characters; at most {MAX_TARGET} are served"
+        raise Refusal(reason, HTTPStatus.REQUEST_URI_TOO_LONG)
+    path, query = split_target(target)
+    check_path(path)
+    if path == EVENTS:
+        since_parameter(query)
+    elif path in PARAMETERS:
+        query_parameters(path, query)
+
+
+def check_path(path: str) -> None:
+    """Refuse a path that is not UTF-8, has a control character or `..`, or is too long."""
+    if not path.startswith("/"):
+        raise Refusal(f"the path must start with /, not {_quote(path)}")
+    decoded = _decoded(unquote, path, "path")
+    control = _CONTROL.search(decoded)
+    if control:
+        raise Refusal(f"the path has a control character ({printable(control.group())})")
+    segments = decoded.split("/")
+    if ".." in segments:
+        raise Refusal("the path has a '..' segment; only files inside build/ are served")
+    longest = max(len(segment.encode()) for segment in segments)
+    if len(decoded.encode()) > MAX_PATH_BYTES or longest > MAX_SEGMENT_BYTES:
+        reason = (
+            f"the path is too long: at most {MAX_PATH_BYTES} bytes,"
+            f" {MAX_SEGMENT_BYTES} between two slashes"
+        )
+        raise Refusal(reason, HTTPStatus.REQUEST_URI_TOO_LONG)
+
+
+def query_parameters(path: str, query: str) -> dict[str, str]:
+    """The query's parameters, each one that `path` takes and given once; refuse anything else."""
+    names = PARAMETERS[path]
+    parameters: dict[str, str] = {}
+    for field in query.split("&") if query else []:
+        name, _, value = (_decoded(unquote_plus, part, "query") for part in field.partition("="))
+        if name not in names:
+            takes = f"it takes {', '.join(names)}" if names else "it takes no parameters"
+            raise Refusal(f"{path}: unknown parameter {_quote(name)}; {takes}")
+        if name in parameters:
+            raise Refusal(f"{path}: parameter {name} is given more than once")
+        parameters[name] = value
+    return parameters
+
+
+def since_parameter(query: str) -> int | None:
+    """The build a page was made from (`since=N` of the events address); None when not given."""
+    since = query_parameters(EVENTS, query).get("since")
+    if since is None:
+        return None
+    if not _SINCE.fullmatch(since):
+        raise Refusal(f"since must be a build number of 1 to 9 digits 0-9, not {_quote(since)}")
+    return int(since)
+
+
+def _decoded(unquoting: Callable[..., str], text: str, part: str) -> str:
+    try:
+        return unquoting(text, errors="strict")
+    except UnicodeDecodeError:
+        raise Refusal(f"the {part} is not UTF-8 once its %-escapes are decoded") from None
+
+
+def _quote(text: str) -> str:
+    return f"'{printable(_shorten(text, 40))}'"
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
 
 class _Handler(SimpleHTTPRequestHandler):
     server: PreviewServer
+    timeout = REQUEST_TIMEOUT_SECONDS
 
     def __init__(self, request: Any, client_address: Any, server: PreviewServer) -> None:
         build_folder = str(server.preview.project.build)
         super().__init__(request, client_address, server, directory=build_folder)
 
+    def parse_request(self) -> bool:
+        """Read the request line and headers, then refuse a nonsense address (any method)."""
+        if not super().parse_request():
+            return False
+        try:
+            check_target(self.path)
+        except Refusal as refusal:
+            self._refuse(refusal)
+            return False
+        return True
+
+    def _refuse(self, refusal: Refusal) -> None:
+        body = f"{refusal.status.value} {refusal.status.phrase}: {refusal.reason}\n".encode()
+        self.close_connection = True
+        self.send_response(refusal.status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def do_GET(self) -> None:
-        route = urlsplit(self.path).path
+        route, _ = split_target(self.path)
         if route == EVENTS:
             self._events()
         elif route == STATUS:
@@ -198,15 +329,26 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def send_head(self) -> BinaryIO | None:
         """HTML pages get the reload script and, after a failed build, the error banner."""
-        route = urlsplit(self.path).path
-        target = Path(self.translate_path(self.path))
-        if route.endswith("/") and (target / "index.html").is_file():
-            target = target / "index.html"
-        if target.is_file() and target.suffix in PAGE_SUFFIXES:
-            return self._page(HTTPStatus.OK, target.read_text(encoding="utf-8", errors="replace"))
+        route, _ = split_target(self.path)
+        try:
+            target, page = self._find(route)
+        except OSError as error:  # the path passed check_path, but the file cannot be read
+            self._refuse(Refusal(f"cannot read this path: {error.strerror}", HTTPStatus.NOT_FOUND))
+            return None
+        if page is not None:
+            return self._page(HTTPStatus.OK, page)
         if not target.exists() and Path(route).suffix in ("", *PAGE_SUFFIXES):
             return self._page(HTTPStatus.NOT_FOUND, _MISSING_PAGE.format(path=html.escape(route)))
         return super().send_head()  # other files, directory listings, redirects to folder/
+
+    def _find(self, route: str) -> tuple[Path, str | None]:
+        """The file in build/ that `route` names, and its text when it is an HTML page."""
+        target = Path(self.translate_path(route))
+        if route.endswith("/") and (target / "index.html").is_file():
+            target = target / "index.html"
+        if target.is_file() and target.suffix in PAGE_SUFFIXES:
+            return target, target.read_text(encoding="utf-8", errors="replace")
+        return target, None
 
     def _page(self, status: HTTPStatus, text: str) -> BinaryIO:
         body = decorate(text, self.server.preview.result).encode("utf-8")
@@ -229,8 +371,9 @@ class _Handler(SimpleHTTPRequestHandler):
     def _events(self) -> None:
         """Server-sent events: `reload` once a build newer than the page's has finished."""
         preview = self.server.preview
-        query = parse_qs(urlsplit(self.path).query)
-        since = _integer(query.get("since", []), default=preview.result.generation)
+        since = since_parameter(split_target(self.path)[1])  # checked in parse_request
+        if since is None:
+            since = preview.result.generation
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
@@ -246,11 +389,8 @@ class _Handler(SimpleHTTPRequestHandler):
             return
 
     def log_message(self, format: str, *args: Any) -> None:
-        self.server.on_log(f"{self.address_string()} {format % args}")
-
-
-def _integer(values: list[str], default: int) -> int:
-    return int(values[0]) if values and values[0].isdigit() else default
+        """Each request, and each error answered (`log_error`), as one line safe for a terminal."""
+        self.server.on_log(printable(f"{self.address_string()} {format % args}"))
 
 
 _MISSING_PAGE = (
