@@ -10,13 +10,17 @@ AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 AXE_VERSION := 4.14.1
 SAMPLE := 2021-11-02
 
-.PHONY: demo test lint docs regen-golden setup system-packages benchmark clean
+.PHONY: demo test fuzz lint docs regen-golden setup system-packages benchmark clean
 
 demo: setup
 	$(BIN)/bulletin build $(SAMPLE)
 
 test: setup
 	$(BIN)/pytest
+
+# The property-based test of `bulletin check` (tests/test_fuzz.py) with 20,000 cases, not CI's 1,000.
+fuzz: setup
+	BULLETIN_FUZZ_EXAMPLES=20000 $(BIN)/pytest tests/test_fuzz.py -q -p no:cacheprovider
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
@@ -32,6 +36,7 @@ regen-golden: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/check.py
 	$(BIN)/python benchmarks/site.py
 	$(BIN)/python benchmarks/send.py
 

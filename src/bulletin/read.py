@@ -195,10 +195,11 @@ _TOO_DEEP = (
 
 
 def _refuse_anchors(text: str, shown: str, first_line: int) -> None:
-    """Refuse any anchor (&name) or alias (*name), and nesting deeper than MAX_DEPTH, before a
-    node is built: content never needs anchors, a merge key would read as a field '<<', and
-    aliases of aliases expand without limit. Nodes do not keep their anchors, so this reads
-    the parser's events, which come one by one whatever the depth."""
+    """Refuse anchors (&name), aliases (*name), explicit tags (!!bool) and nesting deeper
+    than MAX_DEPTH before a node is built: content needs none of them, a merge key would read
+    as a field '<<', aliases of aliases expand without limit, a tag forces a type the schema
+    does not expect. Nodes keep no anchors, so this reads the parser's events, which come one
+    by one whatever the depth."""
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         mark = event.start_mark
@@ -209,18 +210,24 @@ def _refuse_anchors(text: str, shown: str, first_line: int) -> None:
                 raise ReadError(_problem(shown, line, _TOO_DEEP))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
-        anchor = getattr(event, "anchor", None)
-        if anchor is None:
-            continue
+        problem = _unsupported(event)
+        if problem:
+            raise ReadError(_problem(shown, line, problem))
+
+
+def _unsupported(event: yaml.Event) -> str | None:
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None:
         sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
-        raise ReadError(
-            _problem(
-                shown,
-                line,
-                "anchors and aliases (&name, *name) are not supported: write the value out "
-                f"in place of {sign}{anchor}",
-            )
+        return (
+            "anchors and aliases (&name, *name) are not supported: write the value out "
+            f"in place of {sign}{anchor}"
         )
+    tag = getattr(event, "tag", None)  # None unless written, as in `!!bool yes`
+    if tag is not None and tag != "!":
+        shown = tag.replace("tag:yaml.org,2002:", "!!")
+        return f"YAML tags such as {shown} are not supported: remove the tag, keep the value"
+    return None
 
 
 def _problem(shown: str, line: int, message: str) -> Diagnostic:
@@ -266,5 +273,5 @@ class _Converter:
     def scalar(self, node: yaml.Node) -> Any:
         try:
             return self.constructor.construct_object(node, deep=True)
-        except (ValueError, yaml.constructor.ConstructorError):
+        except Exception:  # a value YAML cannot make (2021-02-30, say) is checked as text
             return str(node.value)

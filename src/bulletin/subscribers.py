@@ -11,10 +11,8 @@ from pathlib import Path
 
 from bulletin.diagnostics import did_you_mean, printable
 from bulletin.errors import BulletinError
+from bulletin.values import ADDRESS
 
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ADDRESS = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
 _SPACE = re.compile(r"\s+")
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 """The bidi embeddings, overrides and isolates: they reorder the text shown after them."""
@@ -59,7 +57,7 @@ def address_problem(email: str) -> str | None:
         return "empty: fill in the address or remove the row"
     if not email.isascii():
         return f"{email!r} has non-ASCII characters, which relays rarely accept: fix or remove it"
-    if len(email) > 254 or not _ADDRESS.fullmatch(email) or len(email.split("@")[0]) > 64:
+    if len(email) > 254 or not ADDRESS.fullmatch(email) or len(email.split("@")[0]) > 64:
         return f"{email!r} is not an email address like name@example.org: fix or remove the row"
     return None
 
