@@ -264,6 +264,21 @@ def test_quoted_content_is_shown_escaped(project, heading, output_format):
     assert f"unknown section '## {escaped}'" in output
 
 
+def test_a_heading_of_many_lines_is_quoted_by_its_first_line(project):
+    """A second `---` after the first leaves the front matter empty: the YAML becomes a
+    heading underlined by the old closing `---`, quoted by its first line only."""
+    path = path_of(project, TOP1)
+    edit(path, "---\n", "---\n---\n")
+    result = check(project, SAMPLE)
+    assert result.returncode == 1
+    assert "unknown section '## rank: 1...'" in result.stdout
+    assert all(_is_diagnostic(line) for line in result.stdout.splitlines())
+
+
+def _is_diagnostic(line: str) -> bool:
+    return re.match(r"[^:]+:\d+: (error|warning): ", line) is not None
+
+
 def test_a_file_name_with_escapes_is_shown_escaped(project):
     folder = path_of(project, "top")
     os.rename(folder / "05-industrial-data-security.md", folder / "05-\x1b[31mred.md")

@@ -287,7 +287,8 @@ class _Checker:
             line = doc.body_line + section.line
             if section.title not in names:
                 hint = did_you_mean(section.title, names) or f" (sections: {', '.join(names)})"
-                self.report(doc, (), f"unknown section '## {section.title}'{hint}", line=line)
+                title = _heading(section.title)
+                self.report(doc, (), f"unknown section '## {title}'{hint}", line=line)
             elif section.title in seen:
                 self.report(
                     doc, (), f"section '## {section.title}' appears twice: merge them", line=line
@@ -460,6 +461,15 @@ def _dotted(path: FieldPath) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
     return text
+
+
+def _heading(title: str) -> str:
+    """A heading as a message quotes it: its first line, cut to QUOTED_LENGTH characters (a
+    heading underlined with `---` can span many lines, such as a front matter left open)."""
+    first, _, rest = title.partition("\n")
+    if rest or len(first) > values.QUOTED_LENGTH:
+        return first[: values.QUOTED_LENGTH - 3] + "..."
+    return first
 
 
 def _names(fields: tuple[Field, ...]) -> str:
