@@ -28,7 +28,7 @@ lint: setup
 	$(BIN)/mypy
 
 docs: setup
-	$(BIN)/python -m bulletin.docs docs/content-format.md
+	$(BIN)/python -m bulletin.content.docs docs/content-format.md
 
 # After an intended change of the look: rebuild the golden page and page images, review the diff.
 regen-golden: setup

@@ -36,10 +36,10 @@ def wall(command: list[str], runs: int) -> list[float]:
 
 def final_print_html(root: Path) -> Path:
     """The exact HTML that `bulletin build` hands to WeasyPrint, written to a file."""
-    from bulletin.model import build_issue
+    from bulletin.content.model import build_issue
+    from bulletin.content.validate import check
     from bulletin.project import find_project, parse_date
-    from bulletin.render import Theme, render_print
-    from bulletin.validate import check
+    from bulletin.render.html import Theme, render_print
 
     project = find_project(root)
     raw, _ = check(project, [parse_date(DATE)])

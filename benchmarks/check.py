@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bulletin.content.read import MAX_MARKDOWN_BYTES
+from bulletin.content.validate import check
 from bulletin.project import find_project
-from bulletin.read import MAX_MARKDOWN_BYTES
-from bulletin.validate import check
 
 REPO = Path(__file__).resolve().parents[1]
 DATE = dt.date(2021, 11, 2)

@@ -55,11 +55,11 @@ class SampleBuild:
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
     """Build the sample issue in-process, recording anything WeasyPrint logs."""
-    from bulletin.build import build
     from bulletin.project import find_project, parse_date
+    from bulletin.site.build import build
 
     root = copy_project(tmp_path_factory.mktemp("sample"))
-    from bulletin.pdf import WarningLog
+    from bulletin.render.pdf import WarningLog
 
     collect = WarningLog()
     logger = logging.getLogger("weasyprint")

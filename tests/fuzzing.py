@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
+from bulletin.content.read import MAX_MARKDOWN_BYTES, MAX_YAML_BYTES
+
 SAMPLE = "2021-11-02"
 ISSUE = f"content/issues/{SAMPLE}"
 SHARED = ("content/publication.yaml", "content/people.yaml", "content/bodies.yaml")
@@ -29,8 +31,20 @@ MAX_NESTING = 2000
 MAX_ITEMS = 10_000
 MAX_HUGE = 1024 * 1024
 MAX_REPEAT = 10_000
-"""Markdown syntax repeats at most this often: a slow (quadratic) check of 10,000 backticks
-takes seconds, but of a megabyte hours, in a regular expression no signal interrupts."""
+"""Markdown syntax repeats at most this often: a check that grows as n^2 or n^3 (10,000
+backticks took 11 s once) would take days on a megabyte, inside a regular expression that no
+signal interrupts."""
+
+
+def size_limit(path: str) -> int:
+    """The largest file `check` reads; a larger one is refused before it is parsed."""
+    return MAX_MARKDOWN_BYTES if path.endswith(".md") else MAX_YAML_BYTES
+
+
+def room(path: str, original: bytes) -> int:
+    """How many bytes can be added to the file and keep it within its size limit."""
+    return max(size_limit(path) - len(original) - 8, 1)
+
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 FieldPath = tuple[Any, ...]
@@ -548,10 +562,10 @@ def huge_values(draw: Draw, path: str, original: bytes) -> Mutation:
         new = with_data(path, original, repeat_list(data, where, count))
         return Mutation(path, f"{dotted(where)} made {count} items long", new)
     line = draw(st.sampled_from(value_lines(yaml_part(path, decode(original)))))
-    size = draw(st.integers(100 * 1024, MAX_HUGE))
+    size = draw(st.one_of(st.integers(100 * 1024, MAX_HUGE), st.just(room(path, original))))
     unit = draw(st.sampled_from(HUGE_UNITS))
     quoted = draw(st.booleans())
-    what = f"line {line + 1} of the YAML: value is {unit!r} x {size // len(unit.encode())}"
+    what = f"line {line + 1} of the YAML: value of {size} bytes of {unit!r}"
     return Mutation(path, what, huge_string(path, original, line, unit, size, quoted))
 
 
@@ -569,11 +583,11 @@ def many_keys(path: str, original: bytes, count: int) -> bytes:
 
 
 def huge_string(path: str, original: bytes, line: int, unit: str, size: int, quoted: bool) -> bytes:
-    """The value on YAML line `line` made `size` bytes of `unit`."""
-    value = unit * (size // len(unit.encode()))
-    if quoted or ":" in unit or unit[0] in "[*&\\":
-        value = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return value_as_text(path, original, line, value)
+    """The value on YAML line `line` made of `unit`, about `size` bytes as written."""
+    quoted = quoted or ":" in unit or unit[0] in "[*&\\"
+    written = unit.replace("\\", "\\\\").replace('"', '\\"') if quoted else unit
+    value = written * max(size // len(written.encode()), 1)
+    return value_as_text(path, original, line, f'"{value}"' if quoted else value)
 
 
 @st.composite
@@ -619,8 +633,14 @@ MUTATIONS = (
 def named(
     mutation: Callable[[str, bytes], st.SearchStrategy[Mutation]], path: str, original: bytes
 ) -> st.SearchStrategy[Mutation]:
-    """The strategy, its Mutations marked with its name."""
-    return mutation(path, original).map(lambda m: dataclasses.replace(m, kind=mutation.__name__))
+    """The strategy, its Mutations marked with its name. (Not with `.map`: hypothesis would
+    show a failing case as the call of the mapped function, bytes and all.)"""
+
+    @st.composite
+    def marked(draw: Draw) -> Mutation:
+        return dataclasses.replace(draw(mutation(path, original)), kind=mutation.__name__)
+
+    return marked()
 
 
 def mutations(path: str, original: bytes) -> st.SearchStrategy[Mutation]:
@@ -708,12 +728,15 @@ def _extremes(path: str, original: bytes, with_body: bool) -> Iterator[Extreme]:
         path, "huge", f"{MAX_ITEMS} unknown keys", lambda: many_keys(path, original, MAX_ITEMS)
     )
     for unit in HUGE_UNITS[:4]:
-        yield Extreme(
-            path,
-            "huge",
-            f"line {lines[-1] + 1}: {unit!r} x 1 MB",
-            lambda unit=unit: huge_string(path, original, lines[-1], unit, MAX_HUGE, False),
-        )
+        for size in (room(path, original), MAX_HUGE):
+            yield Extreme(
+                path,
+                "huge",
+                f"line {lines[-1] + 1}: value of {size} bytes of {unit!r}",
+                lambda unit=unit, size=size: huge_string(
+                    path, original, lines[-1], unit, size, False
+                ),
+            )
     for tagged in TAGGED_VALUES:
         yield Extreme(
             path,
@@ -742,19 +765,20 @@ def _extremes(path: str, original: bytes, with_body: bool) -> Iterator[Extreme]:
             )
     news = ("groups", 0, "items", 0, "text")  # inline Markdown
     for unit in MARKDOWN_UNITS:
-        markdown = unit * MAX_REPEAT
+        count = min(MAX_REPEAT, room(path, original) // len(unit.encode()) - 4)  # still read
+        markdown = unit * count
         if with_body:
             yield Extreme(
                 path,
                 "markdown",
-                f"{unit!r} x {MAX_REPEAT} in the body",
+                f"{unit!r} x {count} in the body",
                 lambda markdown=markdown: into_body(path, original, end, markdown),
             )
         elif path == WORTH_NOTING:
             yield Extreme(
                 path,
                 "markdown",
-                f"{dotted(news)} = {unit!r} x {MAX_REPEAT}",
+                f"{dotted(news)} = {unit!r} x {count}",
                 lambda markdown=markdown: with_data(path, original, set_node(data, news, markdown)),
             )
 
@@ -809,4 +833,9 @@ def printable_cases(originals: Mapping[str, bytes]) -> st.SearchStrategy[Case]:
             strategies.append(named(printed_text, path, original))
         if path.startswith(f"{ISSUE}/top/"):
             strategies.append(named(printed_markdown, path, original))
-    return st.one_of(strategies).map(lambda mutation: (mutation,))
+
+    @st.composite
+    def one_file(draw: Draw) -> Case:
+        return (draw(st.one_of(strategies)),)
+
+    return one_file()

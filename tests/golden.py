@@ -50,8 +50,8 @@ def page_images() -> list[Path]:
 
 def regenerate() -> None:
     """Build the sample issue in a temporary copy and store its page and page images."""
-    from bulletin.build import build
     from bulletin.project import find_project
+    from bulletin.site.build import build
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)

@@ -10,7 +10,7 @@ import click
 import pytest
 
 from bulletin.cli import cli
-from bulletin.docs import END, START, reference
+from bulletin.content.docs import END, START, reference
 from conftest import REPO, run
 
 CONTENT_FORMAT = REPO / "docs" / "content-format.md"

@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from bulletin.cli import cli
 from bulletin.diagnostics import has_errors, printable_lines
 from bulletin.project import Project, find_project, parse_date
-from bulletin.render import Theme, render_print, render_web
-from bulletin.validate import check
+from bulletin.render.html import Theme, render_print, render_web
+from bulletin.content.validate import check
 from conftest import REPO, SAMPLE, copy_project
 from fuzzing import Case, Extreme, cases, extreme_cases, printable_cases, sample_files
 
@@ -121,7 +121,8 @@ def mutated(project: Project, case: Case) -> Iterator[None]:
 def run_check(project: Project) -> tuple[Result, float]:
     start = time.perf_counter()
     with limits(STOP_SECONDS):
-        result = RUNNER.invoke(cli, ["--project", str(project.root), "check", SAMPLE])
+        # color=True: click keeps ANSI escapes in the output, as it does on a terminal
+        result = RUNNER.invoke(cli, ["--project", str(project.root), "check", SAMPLE], color=True)
     return result, time.perf_counter() - start
 
 
@@ -154,7 +155,7 @@ def assert_handled(case: Case, result: Result, seconds: float) -> None:
 
 def render_html(sample: Sample) -> None:
     """The web page and the print HTML of the accepted issue, in process."""
-    from bulletin.model import build_issue
+    from bulletin.content.model import build_issue
 
     raw, diagnostics = check(sample.project, [parse_date(SAMPLE)])
     assert not has_errors(diagnostics)
@@ -173,7 +174,12 @@ def check_case(sample: Sample, case: Case) -> None:
                 with limits(STOP_SECONDS):
                     render_html(sample)
             except Exception as error:
-                raise AssertionError(f"HTML of an accepted case failed\n{case!r}") from error
+                # The traceback goes in as text: pytest cannot show one that a signal cut short
+                # (its innermost frame may have no line number).
+                trace = "".join(traceback.format_exception(error))
+                raise AssertionError(
+                    f"HTML of an accepted case failed\n{case!r}\n{trace}"
+                ) from None
 
 
 @settings(SETTINGS, max_examples=EXAMPLES)
@@ -190,7 +196,7 @@ def test_check_handles_extreme_content(sample: Sample, extreme: Extreme) -> None
 @pytest.fixture(scope="module")
 def built_sample(sample: Sample) -> Sample:
     """The sample, its PDF built once as it is (WeasyPrint and its fonts loaded)."""
-    from bulletin.build import build
+    from bulletin.site.build import build
 
     outputs, _ = build(sample.project, [parse_date(SAMPLE)])
     assert any(output.path.suffix == ".pdf" for output in outputs)
@@ -200,7 +206,7 @@ def built_sample(sample: Sample) -> Sample:
 @settings(SETTINGS, max_examples=PDF_EXAMPLES, deadline=30_000)
 @given(case=printable_cases(ORIGINALS))
 def test_accepted_cases_build_to_pdf(built_sample: Sample, case: Case) -> None:
-    from bulletin.build import build
+    from bulletin.site.build import build
 
     project = built_sample.project
     with mutated(project, case):

@@ -62,8 +62,8 @@ def _replace(data: Any, path: tuple[str | int, ...], value: Any) -> None:
 
 
 def _check_in_process(project: Path) -> list[Any]:
+    from bulletin.content.validate import check as check_issues
     from bulletin.project import find_project
-    from bulletin.validate import check as check_issues
 
     return check_issues(find_project(project), [dt.date(2021, 11, 2)])[1]
 
@@ -350,7 +350,7 @@ def test_the_preview_reports_a_link_out_of_the_project(project, tmp_path):
     """What the preview's watcher rebuilds after a change: the build refuses the link, and the
     page banner lists it."""
     from bulletin.project import find_project
-    from bulletin.serve import Preview
+    from bulletin.site.serve import Preview
 
     path = path_of(project, NEWS)
     path.symlink_to(_outside(tmp_path, path))

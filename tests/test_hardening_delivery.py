@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bulletin.errors import BulletinError
-from bulletin.subscribers import RowProblem, Subscriber, read_subscribers
+from bulletin.mail.subscribers import RowProblem, Subscriber, read_subscribers
 from bulletin.write import write_all
 from conftest import SAMPLE, run
 from smtp_server import DROP, bulletin, copy_built_sample, smtp_server, write_subscribers

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bulletin import markdown
-from bulletin.read import read_markdown
+from bulletin.content import markdown
+from bulletin.content.read import read_markdown
 from conftest import SAMPLE, SAMPLE_FOLDER, copy_project, edit, run
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -242,11 +242,11 @@ def test_javascript_link_in_a_body_refuses_the_build(project):
 
 def render_page(root: Path) -> list[Element] | None:
     """The web page of content that `check` accepts, rendered without its PDF; None if refused."""
+    from bulletin.content.model import build_issue
+    from bulletin.content.validate import check
     from bulletin.diagnostics import has_errors
-    from bulletin.model import build_issue
     from bulletin.project import find_project, parse_date
-    from bulletin.render import Theme, render_web
-    from bulletin.validate import check
+    from bulletin.render.html import Theme, render_web
 
     raw, diagnostics = check(find_project(root), [parse_date(SAMPLE)])
     if has_errors(diagnostics):

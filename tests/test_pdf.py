@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from bulletin.read import read_markdown, read_yaml
-from bulletin.schema import DEFAULT_LABELS
+from bulletin.content.read import read_markdown, read_yaml
+from bulletin.content.schema import DEFAULT_LABELS
 from conftest import SAMPLE, SAMPLE_FOLDER
 
 A4 = (595.28, 841.89)  # points
@@ -316,12 +316,12 @@ def test_weasyprint_logs_no_warning(sample_build):
 
 def test_weasyprint_warnings_are_caught_when_there_are_some(project):
     """The check above can fail: a bad CSS value in print.css is logged and recorded."""
-    from bulletin.build import build
     from bulletin.project import find_project, parse_date
+    from bulletin.site.build import build
 
     with (project / "templates/print.css").open("a", encoding="utf-8") as css:
         css.write("\n.masthead-date { font-size: banana; }\n")
-    from bulletin.pdf import WarningLog
+    from bulletin.render.pdf import WarningLog
 
     collect = WarningLog()
     logger = logging.getLogger("weasyprint")

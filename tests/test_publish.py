@@ -16,7 +16,7 @@ import pytest
 
 from bulletin.errors import BulletinError
 from bulletin.project import find_project
-from bulletin.publish import mask, parse_target, publish
+from bulletin.site.publish import mask, parse_target, publish
 from conftest import copy_project, run
 
 PNG = bytes(range(256)) * 4

@@ -240,7 +240,7 @@ def test_needs_either_a_list_or_a_test_address(mail_project):
 
 
 def test_plain_text_of_rendered_markdown():
-    from bulletin.plaintext import plain
+    from bulletin.render.plaintext import plain
 
     rendered = (
         "<p>See <a href='https://example.org/a'>the plan</a> and "
@@ -263,7 +263,7 @@ def test_plain_text_of_rendered_markdown():
 
 def test_docs_show_the_address_in_the_unsubscribe_link_as_it_is_sent(received):
     """docs/sending.md's example header and its words on {email} match what a message carries."""
-    from bulletin.message import unsubscribe_url
+    from bulletin.mail.message import unsubscribe_url
 
     docs = (REPO / "docs" / "sending.md").read_text(encoding="utf-8")
     [shown] = re.findall(r"^List-Unsubscribe: <[^>]*[?&]email=([^&>]*)", docs, flags=re.M)

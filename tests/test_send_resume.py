@@ -73,7 +73,7 @@ def test_a_killed_run_resumes_and_mails_everyone_exactly_once(mail_project, cert
 
 
 def test_only_one_send_runs_at_a_time(mail_project):
-    from bulletin.sendlog import open_log
+    from bulletin.mail.sendlog import open_log
 
     with open_log(mail_project, "sendlog.sqlite3", record=True) as log:
         log.begin(SAMPLE)

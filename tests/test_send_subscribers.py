@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bulletin.errors import BulletinError
-from bulletin.sendlog import SendLog
-from bulletin.subscribers import RowProblem, Subscriber, address_problem, read_subscribers
+from bulletin.mail.sendlog import SendLog
+from bulletin.mail.subscribers import RowProblem, Subscriber, address_problem, read_subscribers
 from conftest import SAMPLE
 from smtp_server import bulletin
 

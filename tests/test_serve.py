@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from bulletin.serve import EVENTS, banner
+from bulletin.site.serve import EVENTS, banner
 from conftest import SAMPLE, SAMPLE_FOLDER, edit
 
 PAGE = f"issues/{SAMPLE}/"

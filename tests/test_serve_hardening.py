@@ -14,7 +14,7 @@ import pytest
 
 from bulletin.diagnostics import printable
 from bulletin.project import find_project
-from bulletin.serve import EVENTS, STATUS, Preview, PreviewServer
+from bulletin.site.serve import EVENTS, STATUS, Preview, PreviewServer
 from conftest import SAMPLE, copy_project
 
 PAGE = f"/issues/{SAMPLE}/"

@@ -8,7 +8,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from bulletin.standards import PDF_VARIANTS
+from bulletin.render.standards import PDF_VARIANTS
 from conftest import SAMPLE, copy_project, run
 
 

@@ -1,4 +1,4 @@
-"""Where a project keeps its content, templates and output, and reading all of it."""
+"""Where a project keeps its content, templates and output; names made from content."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bulletin.diagnostics import Diagnostic, Severity, display_path
+from bulletin.diagnostics import display_path
 from bulletin.errors import BulletinError
-from bulletin.read import RawDocument, ReadError, read_markdown, read_yaml
 
 
 @dataclass(frozen=True)
@@ -115,101 +114,3 @@ def require_issue(project: Project, date: dt.date) -> Path:
             f"start one with 'bulletin new {date.isoformat()}'"
         )
     return folder
-
-
-@dataclass(frozen=True)
-class RawIssue:
-    """The files of one issue folder, as read; None where a file is missing or unreadable."""
-
-    folder: Path
-    shown: str
-    issue: RawDocument | None
-    top: tuple[RawDocument, ...]
-    worth_noting: RawDocument | None
-
-
-@dataclass(frozen=True)
-class RawProject:
-    """Everything read for a check or build, plus the problems met while reading."""
-
-    project: Project
-    publication: RawDocument | None
-    people: RawDocument | None
-    bodies: RawDocument | None
-    issues: tuple[RawIssue, ...]
-    problems: tuple[Diagnostic, ...]
-
-
-def read_project(project: Project, folders: list[Path]) -> RawProject:
-    """Read the shared files and the given issue folders; unreadable files become problems."""
-    reader = _Reader(project)
-    publication = reader.read(project.content / "publication.yaml")
-    people = reader.read(project.content / "people.yaml")
-    bodies = reader.read(project.content / "bodies.yaml")
-    issues = tuple(reader.read_issue(folder) for folder in folders if reader.stays_inside(folder))
-    return RawProject(project, publication, people, bodies, issues, tuple(reader.problems))
-
-
-class _Reader:
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self.problems: list[Diagnostic] = []
-        self.links_out: set[Path] = set()
-
-    def read(self, path: Path) -> RawDocument | None:
-        shown = self.project.shown(path)
-        link = self.project.link_out(path)
-        if link is not None:
-            self.refuse_link(link)
-            return None
-        if not path.is_file():
-            self.problems.append(
-                Diagnostic(
-                    shown,
-                    1,
-                    Severity.ERROR,
-                    "",
-                    "file missing: create it (see "
-                    "docs/content-format.md, or 'bulletin new' for an issue)",
-                )
-            )
-            return None
-        try:
-            return read_yaml(path, shown) if path.suffix == ".yaml" else read_markdown(path, shown)
-        except ReadError as error:
-            self.problems.append(error.diagnostic)
-            return None
-
-    def stays_inside(self, folder: Path) -> bool:
-        """Whether an issue folder is inside the project; if not, its link is refused."""
-        link = self.project.link_out(folder)
-        if link is not None:
-            self.refuse_link(link)
-        return link is None
-
-    def refuse_link(self, link: Path) -> None:
-        """One error per link that leads out of the project: what it reads would be published."""
-        if link in self.links_out:
-            return
-        self.links_out.add(link)
-        target = link.resolve()
-        self.problems.append(
-            Diagnostic(
-                self.project.shown(link.parent) + "/" + link.name,
-                1,
-                Severity.ERROR,
-                "",
-                f"a link to {target}, outside the project: bulletin reads and publishes only "
-                "what is inside the project; copy the file (or folder) here instead of linking",
-            )
-        )
-
-    def read_issue(self, folder: Path) -> RawIssue:
-        top_files = sorted((folder / "top").glob("*.md"))
-        return RawIssue(
-            folder,
-            self.project.shown(folder),
-            self.read(folder / "issue.md"),
-            tuple(doc for doc in map(self.read, top_files) if doc is not None),
-            self.read(folder / "worth-noting.md"),
-        )

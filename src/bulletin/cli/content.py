@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bulletin.cli import _dates, _size, cli
-from bulletin.standards import PDF_VARIANTS
+from bulletin.render.standards import PDF_VARIANTS
 
 
 @cli.command()
@@ -30,9 +30,9 @@ def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format
     Each problem is printed as `path:line: error|warning: field: message`.
     The exit code is 1 when any error is found (or any warning, with --strict).
     """
+    from bulletin.content.validate import check as check_issues
     from bulletin.diagnostics import Severity, has_errors, to_json
     from bulletin.project import find_project
-    from bulletin.validate import check as check_issues
 
     project = find_project(project_dir)
     raw, diagnostics = check_issues(project, _dates(dates))
@@ -74,9 +74,9 @@ def build(
     redoing only what changed since the last build. Nothing is written when the check finds
     errors; each file is replaced atomically.
     """
-    from bulletin.build import Output
-    from bulletin.build import build as build_issues
     from bulletin.project import find_project
+    from bulletin.site.build import Output
+    from bulletin.site.build import build as build_issues
 
     project = find_project(project_dir)
     start = time.perf_counter()
@@ -109,8 +109,8 @@ def new(project_dir: Path, date: str) -> None:
 
     Authors and editorial team are copied from the latest issue.
     """
+    from bulletin.content.scaffold import scaffold_issue
     from bulletin.project import find_project, parse_date
-    from bulletin.scaffold import scaffold_issue
 
     project = find_project(project_dir)
     for path in scaffold_issue(project, parse_date(date)):

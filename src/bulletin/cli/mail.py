@@ -89,9 +89,9 @@ def send(
     """
     import os
 
+    from bulletin.mail.send import prepare
+    from bulletin.mail.transport import open_transport
     from bulletin.project import find_project, parse_date
-    from bulletin.send import prepare
-    from bulletin.transport import open_transport
 
     if (subscribers is None) == (test_address is None):
         raise click.UsageError("give either --to SUBSCRIBERS.csv or --test ADDRESS")
@@ -114,8 +114,8 @@ def send(
 
 def _send_test(edition: Any, address: str, transport: Any) -> None:
     from bulletin.errors import BulletinError
-    from bulletin.send import send_test
-    from bulletin.subscribers import address_problem
+    from bulletin.mail.send import send_test
+    from bulletin.mail.subscribers import address_problem
 
     problem = address_problem(address)
     if problem:
@@ -143,8 +143,8 @@ def _send_all(
     again: tuple[str, str],
 ) -> None:
     """Send to the list; `again`: the commands that resend to the unknown and list them."""
-    from bulletin.send import SendOptions, send_issue
-    from bulletin.sendlog import FILE_NAME, open_log
+    from bulletin.mail.send import SendOptions, send_issue
+    from bulletin.mail.sendlog import FILE_NAME, open_log
 
     start = time.perf_counter()
     progress = _SendProgress(edition.key)
@@ -203,7 +203,7 @@ def _send_notes(summary: Any, edition: Any, recorded: bool, again: tuple[str, st
     """What the summary line needs explained; the pause, or recipients left pending, as the
     error that ends the command (exit code 1)."""
     from bulletin.errors import BulletinError
-    from bulletin.send import PREVIEW_SECRET
+    from bulletin.mail.send import PREVIEW_SECRET
 
     if summary.unknown:
         for line in _unknown_notes(summary, again):
@@ -280,8 +280,8 @@ def send_log(project_dir: Path, date: str, states: tuple[str, ...]) -> None:
 
     Lists the failed and unknown recipients with the relay's last answer (or those in --state).
     """
+    from bulletin.mail.sendlog import FILE_NAME, State, open_log
     from bulletin.project import find_project, parse_date
-    from bulletin.sendlog import FILE_NAME, State, open_log
 
     project = find_project(project_dir)
     day = parse_date(date).isoformat()

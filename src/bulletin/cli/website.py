@@ -31,7 +31,7 @@ def serve(project_dir: Path, port: int, no_watch: bool, drafts: bool) -> None:
     """
     from bulletin.errors import BulletinError
     from bulletin.project import find_project
-    from bulletin.serve import BuildResult, Preview, PreviewServer
+    from bulletin.site.serve import BuildResult, Preview, PreviewServer
 
     def report(result: BuildResult) -> None:
         when = (result.built_at or "")[11:]
@@ -83,8 +83,8 @@ def publish(project_dir: Path, destination: str, dry_run: bool, keep: int) -> No
     import os
 
     from bulletin.project import find_project
-    from bulletin.publish import parse_target, plan
-    from bulletin.publish import publish as deploy
+    from bulletin.site.publish import parse_target, plan
+    from bulletin.site.publish import publish as deploy
 
     project = find_project(project_dir)
     target = parse_target(destination, os.environ)

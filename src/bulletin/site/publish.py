@@ -318,7 +318,7 @@ def drafts_built(project: Project) -> list[str]:
     """The issues with a folder in build/issues/ whose issue.md says `draft: true`: built by
     `bulletin build --drafts`, `bulletin serve --drafts` or `bulletin build DATE`. An issue.md
     that is missing or cannot be read does not count as a draft."""
-    from bulletin.read import ReadError, read_markdown
+    from bulletin.content.read import ReadError, read_markdown
 
     built = project.build / "issues"
     if not built.is_dir():

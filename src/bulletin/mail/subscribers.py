@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bulletin.content.values import ADDRESS
 from bulletin.diagnostics import did_you_mean, printable
 from bulletin.errors import BulletinError
-from bulletin.values import ADDRESS
 
 _SPACE = re.compile(r"\s+")
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

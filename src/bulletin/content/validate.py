@@ -8,20 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bulletin import markdown, values
-from bulletin.diagnostics import Diagnostic, Severity, did_you_mean
-from bulletin.project import (
-    RESERVED_ANCHORS,
-    Project,
-    RawIssue,
-    RawProject,
-    item_anchor,
-    read_project,
-    require_issue,
-    slugify,
-)
-from bulletin.read import FieldPath, RawDocument
-from bulletin.schema import (
+from bulletin.content import markdown, values
+from bulletin.content.read import FieldPath, RawDocument, RawIssue, RawProject, read_project
+from bulletin.content.schema import (
     ISSUE,
     PERSON,
     PUBLICATION,
@@ -30,6 +19,14 @@ from bulletin.schema import (
     WORTH_NOTING,
     Field,
     Kind,
+)
+from bulletin.diagnostics import Diagnostic, Severity, did_you_mean
+from bulletin.project import (
+    RESERVED_ANCHORS,
+    Project,
+    item_anchor,
+    require_issue,
+    slugify,
 )
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -40,7 +40,7 @@ def files_under(folder: Path) -> list[Path]:
 
 def shared_fingerprint(project: Project, *settings: str) -> str:
     """Everything every issue depends on: shared content, templates, bulletin's own code."""
-    code = list(Path(bulletin.__file__).parent.glob("*.py"))
+    code = list(Path(bulletin.__file__).parent.rglob("*.py"))
     shared = [p for p in project.content.glob("*") if p.is_file()]
     return fingerprint([*shared, *files_under(project.templates), *code], *settings)
 
@@ -64,7 +64,9 @@ class BuildCache:
 
     def issue(self, name: str) -> Any:
         """The pickled issue of that folder name, or None."""
-        with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        with contextlib.suppress(
+            OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError
+        ):
             return pickle.loads((self.folder / f"{name}.pickle").read_bytes())
         return None
 

@@ -18,18 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bulletin.cache import BuildCache, files_under, fingerprint, shared_fingerprint
+from bulletin.content.validate import check
 from bulletin.diagnostics import Diagnostic, Severity, has_errors
 from bulletin.errors import BulletinError, ContentError
 from bulletin.project import Project
-from bulletin.standards import PDF_VARIANTS
-from bulletin.validate import check
+from bulletin.render.standards import PDF_VARIANTS
+from bulletin.site.cache import BuildCache, files_under, fingerprint, shared_fingerprint
 from bulletin.write import write_all
 
 if TYPE_CHECKING:  # the stages below are imported when a build needs them, not with the CLI
-    from bulletin.model import Issue
-    from bulletin.project import RawProject
-    from bulletin.render import Theme
+    from bulletin.content.model import Issue
+    from bulletin.content.read import RawProject
+    from bulletin.render.html import Theme
 
 WEB_CSS = "assets/bulletin.css"
 SEARCH = "pagefind"
@@ -66,7 +66,7 @@ def build(
     if dates is None:
         return _build_site(project, strict, pdf_variant, drafts, on_output)
     raw, diagnostics = _checked(project, list(dict.fromkeys(dates)), strict)
-    from bulletin.model import build_issue
+    from bulletin.content.model import build_issue
 
     issues = [build_issue(raw, issue) for issue in raw.issues]
     with_site = (project.build / "index.html").is_file()
@@ -144,9 +144,9 @@ def _issues(
     unfinished issue never stops the site. Returns the issues, the diagnostics and the
     names of the drafts left out.
     """
-    from bulletin.model import build_issue
-    from bulletin.project import read_project
-    from bulletin.validate import validate
+    from bulletin.content.model import build_issue
+    from bulletin.content.read import read_project
+    from bulletin.content.validate import validate
 
     raw = read_project(project, [project.issues / name for name in stale])
     diagnostics = validate(raw)
@@ -216,8 +216,8 @@ def _render(
 ) -> Result:
     """Web pages and PDFs of `issues`, the stylesheet, and the site pages when `site` is given;
     with what WeasyPrint warned about, as warnings on the PDFs."""
-    from bulletin.pdf import render_pdfs
-    from bulletin.render import Theme, render_print
+    from bulletin.render.html import Theme, render_print
+    from bulletin.render.pdf import render_pdfs
 
     theme = Theme(project.templates)
     warnings: list[Diagnostic] = []
@@ -237,7 +237,7 @@ def _render(
 
 
 def _web_page(project: Project, theme: Theme, issue: Issue, with_site: bool) -> Output:
-    from bulletin.render import render_web
+    from bulletin.render.html import render_web
 
     path = project.build / issue.path / "index.html"
     return _timed(path, lambda: render_web(issue, theme, with_site))
@@ -248,9 +248,9 @@ def _weasyprint(project: Project, pdf: Path, message: str) -> Diagnostic:
 
 
 def _site_pages(project: Project, theme: Theme, issues: Sequence[Issue]) -> list[Output]:
-    from bulletin.model import build_publication
-    from bulletin.project import read_project
-    from bulletin.site import render_site
+    from bulletin.content.model import build_publication
+    from bulletin.content.read import read_project
+    from bulletin.site.pages import render_site
 
     publication = issues[0].publication if issues else build_publication(read_project(project, []))
     start = time.perf_counter()

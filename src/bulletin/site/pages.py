@@ -7,9 +7,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bulletin.model import Issue, IssuingBody, Publication, TopItem
+from bulletin.content.model import Issue, IssuingBody, Publication, TopItem
 from bulletin.project import slugify
-from bulletin.render import Theme
+from bulletin.render.html import Theme
 
 BodyIndex = list[tuple[IssuingBody, list[tuple[Issue, TopItem]]]]
 

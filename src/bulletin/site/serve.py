@@ -17,11 +17,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from bulletin.build import build
 from bulletin.diagnostics import printable
 from bulletin.errors import BulletinError, ContentError
 from bulletin.project import Project
-from bulletin.targets import (
+from bulletin.site.build import build
+from bulletin.site.targets import (
     EVENTS,
     STATUS,
     Refusal,

@@ -15,12 +15,12 @@ from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 from urllib.parse import quote
 
-from bulletin import values
+from bulletin.content import values
+from bulletin.content.model import Issue
+from bulletin.content.read import RawDocument
 from bulletin.errors import BulletinError
-from bulletin.model import Issue
-from bulletin.plaintext import plain, wrap
-from bulletin.read import RawDocument
-from bulletin.render import Theme, longdate
+from bulletin.render.html import Theme, longdate
+from bulletin.render.plaintext import plain, wrap
 
 PLACEHOLDER = "bulletin-unsubscribe-placeholder"
 """Stands for the recipient's unsubscribe address in the bodies rendered once per issue."""

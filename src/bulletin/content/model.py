@@ -8,10 +8,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bulletin import markdown
-from bulletin.project import RawIssue, RawProject, item_anchor, slugify
-from bulletin.read import RawDocument
-from bulletin.schema import DEFAULT_LABELS, LANGUAGES
+from bulletin.content import markdown
+from bulletin.content.read import RawDocument, RawIssue, RawProject
+from bulletin.content.schema import DEFAULT_LABELS, LANGUAGES
+from bulletin.project import item_anchor, slugify
 
 
 @dataclass(frozen=True)

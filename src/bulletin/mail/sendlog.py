@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from bulletin.errors import BulletinError
-from bulletin.subscribers import Subscriber
+from bulletin.mail.subscribers import Subscriber
 
 FILE_NAME = "sendlog.sqlite3"
 VERSION = 1

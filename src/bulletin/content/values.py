@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-from bulletin import markdown
+from bulletin.content import markdown
+from bulletin.content.schema import LANGUAGES, Kind
 from bulletin.diagnostics import did_you_mean
 from bulletin.project import slugify
-from bulletin.schema import LANGUAGES, Kind
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _HEADER_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

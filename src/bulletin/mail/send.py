@@ -8,15 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bulletin.content.model import Issue, build_issue
 from bulletin.diagnostics import has_errors
 from bulletin.errors import BulletinError, ContentError
-from bulletin.message import EmailSettings, Letter, compose, email_settings, unsubscribe_url
-from bulletin.model import Issue, build_issue
-from bulletin.project import Project
-from bulletin.render import Theme
-from bulletin.sendlog import SendLog, State
-from bulletin.subscribers import RowProblem, Subscriber, read_subscribers
-from bulletin.transport import (
+from bulletin.mail.message import EmailSettings, Letter, compose, email_settings, unsubscribe_url
+from bulletin.mail.sendlog import SendLog, State
+from bulletin.mail.subscribers import RowProblem, Subscriber, read_subscribers
+from bulletin.mail.transport import (
     DeliveryFailure,
     Outbox,
     PermanentFailure,
@@ -24,6 +22,8 @@ from bulletin.transport import (
     Transport,
     UnknownOutcome,
 )
+from bulletin.project import Project
+from bulletin.render.html import Theme
 
 SECRET_VARIABLE = "BULLETIN_UNSUBSCRIBE_SECRET"
 PREVIEW_SECRET = b"preview: not a real secret"
@@ -116,7 +116,7 @@ def prepare(
     real: the transport delivers, so the unsubscribe secret is required (a rehearsal previews
     without). test: the subject is marked [TEST].
     """
-    from bulletin.validate import check
+    from bulletin.content.validate import check
 
     raw, diagnostics = check(project, [date])
     if has_errors(diagnostics):

@@ -13,8 +13,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from bulletin.content.model import Issue
 from bulletin.errors import BulletinError
-from bulletin.model import Issue
 from bulletin.project import slugify
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import yaml
 
+from bulletin.content.read import ReadError, read_markdown
+from bulletin.content.schema import ISSUE, TOP_ITEM, TOP_ITEM_SECTIONS, WORTH_NOTING, Field, Kind
 from bulletin.errors import BulletinError
 from bulletin.project import Project
-from bulletin.read import ReadError, read_markdown
-from bulletin.schema import ISSUE, TOP_ITEM, TOP_ITEM_SECTIONS, WORTH_NOTING, Field, Kind
 from bulletin.write import write_atomic
 
 TOP_ITEMS = 5

@@ -1,0 +1,1 @@
+"""The content: the schema, reading files with their lines, checking, the typed issue."""

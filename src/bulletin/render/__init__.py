@@ -1,0 +1,1 @@
+"""Rendering an issue: its web and print HTML, the PDF, the plain text."""

@@ -1,0 +1,1 @@
+"""The website: building it, incrementally, previewing it, publishing it."""
