@@ -26,10 +26,10 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, assume, given, settings
 
 from bulletin.cli import cli
+from bulletin.content.validate import check
 from bulletin.diagnostics import has_errors, printable_lines
 from bulletin.project import Project, find_project, parse_date
 from bulletin.render.html import Theme, render_print, render_web
-from bulletin.content.validate import check
 from conftest import REPO, SAMPLE, copy_project
 from fuzzing import Case, Extreme, cases, extreme_cases, printable_cases, sample_files
 
