@@ -61,8 +61,13 @@ class Mutation:
     data: bytes
     kind: str = ""
 
-    def __repr__(self) -> str:  # what hypothesis prints for a failing case: never the bytes
+    def __repr__(self) -> str:
         return f"Mutation({self.kind}: {self.path!r}, {self.what!r}, {len(self.data)} bytes)"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """How hypothesis prints a failing case (it would show a dataclass field by field,
+        the bytes too): as the one line above."""
+        printer.text(repr(self))
 
 
 def sample_files(root: Path) -> dict[str, bytes]:
