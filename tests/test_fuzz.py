@@ -26,8 +26,8 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, assume, given, settings
 
 from bulletin.cli import cli
-from bulletin.content.validate import check
-from bulletin.diagnostics import has_errors, printable_lines
+from bulletin.content.read import read_project
+from bulletin.diagnostics import printable_lines
 from bulletin.project import Project, find_project, parse_date
 from bulletin.render.html import Theme, render_print, render_web
 from conftest import REPO, SAMPLE, copy_project
@@ -55,7 +55,7 @@ SETTINGS = settings(
         HealthCheck.large_base_example,
     ],
 )
-_DIAGNOSTIC = re.compile(r"[^\s:][^:]*:\d+: (error|warning): \S")
+_DIAGNOSTIC = re.compile(r"[^\s:][^:]*:\d+: (error|warning): .")
 _SUMMARY = re.compile(r"(\d+) error\(s\), \d+ warning\(s\) in 1 issue\(s\) and 3 shared files")
 
 
@@ -154,11 +154,12 @@ def assert_handled(case: Case, result: Result, seconds: float) -> None:
 
 
 def render_html(sample: Sample) -> None:
-    """The web page and the print HTML of the accepted issue, in process."""
+    """The web page and the print HTML of the accepted issue, in process (read again, not
+    checked again: the check has just passed)."""
     from bulletin.content.model import build_issue
 
-    raw, diagnostics = check(sample.project, [parse_date(SAMPLE)])
-    assert not has_errors(diagnostics)
+    project = sample.project
+    raw = read_project(project, [project.issue_folder(parse_date(SAMPLE))])
     issue = build_issue(raw, raw.issues[0])
     assert "</html>" in render_web(issue, sample.theme, False)
     assert "</html>" in render_print(issue, sample.theme)

@@ -9,6 +9,8 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core.smartquotes import process_inlines
+from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
@@ -54,6 +56,7 @@ def parser() -> MarkdownIt:
     """The one Markdown parser: CommonMark, raw HTML off, typographic quotes, sidebars."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": True})
     md.enable(["replacements", "smartquotes", "table"])
+    md.core.ruler.at("smartquotes", _smartquotes)
     md.disable("image")  # the bulletin has no images; `check` reports them
     md.use(container_plugin, name="sidebar")
     md.validateLink = is_safe_link  # type: ignore[method-assign]
@@ -125,6 +128,21 @@ def _targets(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> Iter
             elif url in references:
                 continue
             yield Target(kind, url, line)  # type: ignore[arg-type]
+
+
+MAX_QUOTES = 500
+"""The most quote marks a paragraph may have to get typographic quotes."""
+
+
+def _smartquotes(state: StateCore) -> None:
+    """markdown-it's typographic quotes, on blocks of up to MAX_QUOTES quote marks: it pairs
+    each quote with an earlier one, in a time that grows with the square of their number, so
+    a block with more (pasted data, say) keeps its straight quotes rather than stall a build."""
+    for token in state.tokens:
+        if token.type != "inline" or token.children is None:
+            continue
+        if 0 < token.content.count("'") + token.content.count('"') <= MAX_QUOTES:
+            process_inlines(token.children, state)
 
 
 def split(body: str) -> Body:
