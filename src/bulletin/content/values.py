@@ -14,7 +14,8 @@ from bulletin.diagnostics import did_you_mean
 from bulletin.project import slugify
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_HEADER_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+HEADER_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""What no email header may hold: control characters, bidi embeddings, overrides, isolates."""
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 ADDRESS = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
@@ -47,7 +48,7 @@ def control_problem(value: str, one_line: bool = False) -> str | None:
     """A control character in a value (one that the YAML escapes \\x.., \\e, \\0 can
     write); with `one_line`, also a line break, a tab or a bidi control, since the value
     reaches an email header."""
-    found = (_HEADER_UNSAFE if one_line else _CONTROL).search(value)
+    found = (HEADER_UNSAFE if one_line else _CONTROL).search(value)
     if found is None:
         return None
     code = f"U+{ord(found.group()):04X}"

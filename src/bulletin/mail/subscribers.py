@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bulletin.content.values import ADDRESS
+from bulletin.content.values import ADDRESS, HEADER_UNSAFE
 from bulletin.diagnostics import did_you_mean, printable
 from bulletin.errors import BulletinError
 
 _SPACE = re.compile(r"\s+")
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-"""The bidi embeddings, overrides and isolates: they reorder the text shown after them."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +62,9 @@ def address_problem(email: str) -> str | None:
 def name_problem(name: str) -> str | None:
     """Why `name` (already on one line) cannot be a To: header's display name, or None: it
     holds a control character or a bidi override, which a header or a terminal acts on."""
-    controls = sorted({c for c in name if unicodedata.category(c) == "Cc"})
-    bidi = sorted({c for c in name if c in _BIDI})
+    unsafe = sorted(set(HEADER_UNSAFE.findall(name)))
+    controls = [c for c in unsafe if ord(c) < 0x100]
+    bidi = [c for c in unsafe if ord(c) >= 0x100]
     if not controls and not bidi:
         return None
     kinds = [f"control character(s) {' '.join(controls)}"] if controls else []
