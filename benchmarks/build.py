@@ -36,14 +36,13 @@ def wall(command: list[str], runs: int) -> list[float]:
 
 def final_print_html(root: Path) -> Path:
     """The exact HTML that `bulletin build` hands to WeasyPrint, written to a file."""
-    from bulletin.content.model import build_issue
     from bulletin.content.validate import check
     from bulletin.project import find_project, parse_date
     from bulletin.render.html import Theme, render_print
 
     project = find_project(root)
-    raw, _ = check(project, [parse_date(DATE)])
-    html = render_print(build_issue(raw, raw.issues[0]), Theme(project.templates))
+    issue = check(project, [parse_date(DATE)]).issues[DATE]
+    html = render_print(issue, Theme(project.templates))
     path = root / "final-print.html"
     path.write_text(html, encoding="utf-8")
     return path

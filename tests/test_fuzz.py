@@ -154,13 +154,13 @@ def assert_handled(case: Case, result: Result, seconds: float) -> None:
 
 
 def render_html(sample: Sample) -> None:
-    """The web page and the print HTML of the accepted issue, in process (read again, not
-    checked again: the check has just passed)."""
-    from bulletin.content.model import build_issue
+    """The web page and the print HTML of the accepted issue, in process: the typed issue
+    comes from the check, as in a build."""
+    from bulletin.content.validate import validate
 
     project = sample.project
-    raw = read_project(project, [project.issue_folder(parse_date(SAMPLE))])
-    issue = build_issue(raw, raw.issues[0])
+    checked = validate(read_project(project, [project.issue_folder(parse_date(SAMPLE))]))
+    issue = checked.issues[SAMPLE]
     assert "</html>" in render_web(issue, sample.theme, False)
     assert "</html>" in render_print(issue, sample.theme)
 

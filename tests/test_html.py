@@ -242,16 +242,15 @@ def test_javascript_link_in_a_body_refuses_the_build(project):
 
 def render_page(root: Path) -> list[Element] | None:
     """The web page of content that `check` accepts, rendered without its PDF; None if refused."""
-    from bulletin.content.model import build_issue
     from bulletin.content.validate import check
     from bulletin.diagnostics import has_errors
     from bulletin.project import find_project, parse_date
     from bulletin.render.html import Theme, render_web
 
-    raw, diagnostics = check(find_project(root), [parse_date(SAMPLE)])
-    if has_errors(diagnostics):
+    checked = check(find_project(root), [parse_date(SAMPLE)])
+    if has_errors(checked.diagnostics):
         return None
-    html = render_web(build_issue(raw, raw.issues[0]), Theme(root / "templates"), "x.pdf", "x.css")
+    html = render_web(checked.issues[SAMPLE], Theme(root / "templates"), "x.pdf", "x.css")
     path = root / "page.html"
     path.write_text(html, encoding="utf-8")
     return parse(path)

@@ -35,17 +35,17 @@ def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format
     from bulletin.project import find_project
 
     project = find_project(project_dir)
-    raw, diagnostics = check_issues(project, _dates(dates))
+    checked = check_issues(project, _dates(dates))
+    diagnostics, issues = checked.diagnostics, len(checked.folders)
     if output_format == "json":
         click.echo(to_json(diagnostics))
     else:
         for diagnostic in diagnostics:
             click.echo(str(diagnostic))
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
-    files = len(raw.issues) + 3
     click.echo(
         f"{errors} error(s), {len(diagnostics) - errors} warning(s) in "
-        f"{len(raw.issues)} issue(s) and {files - len(raw.issues)} shared files",
+        f"{issues} issue(s) and 3 shared files",
         err=True,
     )
     if has_errors(diagnostics, strict):

@@ -1,17 +1,22 @@
-"""The typed issue: built from checked content, handed to the renderers, never changed."""
+"""The typed issue: made by the check from content that passed it, handed to the renderers,
+never changed.
+
+Each class is filled from the schema's fields of the same names (`content/schema.py` names
+the class a group of fields makes); `tests/test_schema_model.py` keeps the two in step.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from markupsafe import Markup
 
 from bulletin.content import markdown
-from bulletin.content.read import RawDocument, RawIssue, RawProject
-from bulletin.content.schema import DEFAULT_LABELS, LANGUAGES
-from bulletin.project import item_anchor, slugify
+from bulletin.content.words import DEFAULT_LABELS, LANGUAGES
+from bulletin.project import slugify
 
 
 @dataclass(frozen=True)
@@ -36,24 +41,55 @@ class Publisher:
     """The publisher block of the back page."""
 
     name: str
-    full_name: str
     address: tuple[str, ...]
-    phone: str
+    full_name: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where readers write about the bulletin: the address and the sentence before it."""
+
     email: str
-    website: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """The `email` group of publication.yaml as written; `mail.message` fills in defaults.
+
+    sender: the From address (the field `from`). unsubscribe_url: with `{token}`.
+    from_name, reply_to, list_id: empty when not given.
+    """
+
+    sender: str
+    unsubscribe_url: str
+    from_name: str = ""
+    reply_to: str = ""
+    list_id: str = ""
+
+
+def printed_labels(**given: str) -> Mapping[str, str]:
+    """The printed labels: the defaults, with those publication.yaml gives over them."""
+    return DEFAULT_LABELS | given
 
 
 @dataclass(frozen=True)
 class Publication:
-    """Series-wide settings from publication.yaml; labels merged over the defaults."""
+    """Series-wide settings from publication.yaml; `base_url` always ends with a slash."""
 
     series: str
-    language: str
     base_url: str
     publisher: Publisher
-    contact_text: str
-    contact_email: str
-    labels: dict[str, str]
+    contact: Contact
+    language: str = "en"
+    labels: Mapping[str, str] = field(default_factory=printed_labels)
+    email: Mailing | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/") + "/")
 
 
 @dataclass(frozen=True)
@@ -70,9 +106,9 @@ class Policy:
 
     name: str
     name_zh: str
-    url: str | None
     issuers: tuple[IssuingBody, ...]
     date: dt.date
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,39 +128,53 @@ class TopItem:
     """
 
     rank: int
-    anchor: str
     title: str
+    policy: Policy
+    anchor: str
     at_a_glance: Markup
     comment: Markup
-    sidebars: tuple[Sidebar, ...]
-    policy: Policy
+    sidebars: tuple[Sidebar, ...] = ()
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a news item comes from; `tag` is the printed language tag (EN, CN)."""
+    """Where a news item comes from, and in which language."""
 
     label: str
-    url: str | None
-    tag: str
+    lang: str
+    url: str | None = None
+
+    @property
+    def tag(self) -> str:
+        """The language as printed after the source: EN, CN..."""
+        return LANGUAGES[self.lang]
 
 
 @dataclass(frozen=True)
 class NewsItem:
-    """A dated one-line item of Worth noting; `html` is its rendered text."""
+    """A dated one-line item of Worth noting: its inline Markdown and its sources."""
 
     date: dt.date
-    html: Markup
+    text: str
     sources: tuple[Source, ...]
+
+    @cached_property
+    def html(self) -> Markup:
+        """The text rendered as inline HTML."""
+        return Markup(markdown.render_inline(self.text))
 
 
 @dataclass(frozen=True)
 class NewsGroup:
-    """A group of Worth noting, such as Policy news, with its anchor."""
+    """A group of Worth noting, such as Policy news."""
 
     title: str
-    anchor: str
     items: tuple[NewsItem, ...]
+
+    @property
+    def anchor(self) -> str:
+        """The group's id on the page, from its title: policy-news."""
+        return slugify(self.title)
 
 
 @dataclass(frozen=True)
@@ -137,7 +187,7 @@ class Issue:
     editors: tuple[Editor, ...]
     foreword: Markup
     top: tuple[TopItem, ...]
-    worth_noting: tuple[NewsGroup, ...]
+    worth_noting: tuple[NewsGroup, ...] = ()
     draft: bool = False
 
     @property
@@ -160,85 +210,3 @@ class Issue:
     def slug(self) -> str:
         """The file stem of the issue's PDF: series and date, e.g. china-industries-2021-11-02."""
         return f"{slugify(self.publication.series)}-{self.date.isoformat()}"
-
-
-def build_issue(raw: RawProject, issue: RawIssue) -> Issue:
-    """The typed issue from content that passed its check."""
-    assert raw.publication and raw.people and raw.bodies and issue.issue
-    people = {key: Person(key, v["name"], v["role"]) for key, v in raw.people.data.items()}
-    bodies = {key: IssuingBody(key, name) for key, name in raw.bodies.data.items()}
-    data = issue.issue.data
-    top = sorted((_top_item(doc, bodies) for doc in issue.top), key=lambda item: item.rank)
-    groups = issue.worth_noting.data["groups"] if issue.worth_noting else []
-    return Issue(
-        publication=_publication(raw.publication.data),
-        date=data["date"],
-        authors=tuple(people[key] for key in data["authors"]),
-        editors=tuple(Editor(people[e["person"]], e["role"]) for e in data["editors"]),
-        foreword=Markup(markdown.render_text(issue.issue.body)),
-        top=tuple(top),
-        worth_noting=tuple(_news_group(group) for group in groups),
-        draft=bool(data.get("draft")),
-    )
-
-
-def build_publication(raw: RawProject) -> Publication:
-    """The typed publication settings from checked content."""
-    assert raw.publication
-    return _publication(raw.publication.data)
-
-
-def _publication(data: dict[str, Any]) -> Publication:
-    publisher = data["publisher"]
-    return Publication(
-        series=data["series"],
-        language=data.get("language") or "en",
-        base_url=data["base_url"].rstrip("/") + "/",
-        publisher=Publisher(
-            name=publisher["name"],
-            full_name=publisher.get("full_name") or "",
-            address=tuple(publisher["address"]),
-            phone=publisher.get("phone") or "",
-            email=publisher.get("email") or "",
-            website=publisher.get("website") or "",
-        ),
-        contact_text=data["contact"].get("text") or "",
-        contact_email=data["contact"]["email"],
-        labels=DEFAULT_LABELS | (data.get("labels") or {}),
-    )
-
-
-def _top_item(doc: RawDocument, bodies: dict[str, IssuingBody]) -> TopItem:
-    data = doc.data
-    body = markdown.split(doc.body)
-    sections = {s.title: Markup(markdown.render(s.tokens)) for s in body.sections}
-    policy = data["policy"]
-    return TopItem(
-        rank=data["rank"],
-        anchor=item_anchor(doc.path),
-        title=data["title"],
-        at_a_glance=sections["At a glance"],
-        comment=sections["Comment"],
-        sidebars=tuple(Sidebar(s.title, Markup(markdown.render(s.tokens))) for s in body.sidebars),
-        policy=Policy(
-            name=policy["name"],
-            name_zh=policy["name_zh"],
-            url=policy.get("url"),
-            issuers=tuple(bodies[key] for key in policy["issuers"]),
-            date=policy["date"],
-        ),
-    )
-
-
-def _news_group(group: dict[str, Any]) -> NewsGroup:
-    items = tuple(
-        NewsItem(
-            date=item["date"],
-            html=Markup(markdown.render_inline(item["text"])),
-            sources=tuple(
-                Source(s["label"], s.get("url"), LANGUAGES[s["lang"]]) for s in item["sources"]
-            ),
-        )
-        for item in group["items"]
-    )
-    return NewsGroup(group["title"], slugify(group["title"]), items)

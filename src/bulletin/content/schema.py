@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
+from bulletin.content import model, rules
+from bulletin.content.rules import Rule
+from bulletin.content.words import DEFAULT_LABELS, LANGUAGES, Kind
 
-class Kind(StrEnum):
-    """What a field holds, in the words shown to editors."""
-
-    TEXT = "text"
-    CHINESE = "Chinese text"
-    INTEGER = "whole number"
-    BOOLEAN = "true or false"
-    DATE = "date (YYYY-MM-DD)"
-    URL = "web address (https://...)"
-    EMAIL = "email address"
-    LIST_ID = "dotted name (letters, digits, hyphens)"
-    UNSUBSCRIBE = "https address holding {token}"
-    LANGUAGE = "language code"
-    PERSON = "person id from people.yaml"
-    BODY = "issuing body from bodies.yaml"
-    MAPPING = "group of fields"
+__all__ = ["DEFAULT_LABELS", "LANGUAGES", "Field", "Kind", "Section"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +26,11 @@ class Field:
     example: a value used in the docs.
     header: the value reaches an email header, so it must be one line without control or
         bidi characters.
+    attr: the attribute of the typed model the value fills, when it is not `name`.
+    model: for a group of fields, what makes its typed value from the checked sub-fields,
+        given by attribute (a class of `content/model.py`); without one the group is a dict.
+    rules: what the value must be beside the rest of its issue (`content/rules.py`), checked
+        once the value itself passed.
     """
 
     name: str
@@ -48,44 +41,26 @@ class Field:
     fields: tuple[Field, ...] = ()
     example: Any = None
     header: bool = False
+    attr: str = ""
+    model: Callable[..., Any] | None = None
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The name of the model's attribute the value fills."""
+        return self.attr or self.name
 
 
 @dataclass(frozen=True)
 class Section:
-    """A `## Heading` section of a Markdown body."""
+    """A `## Heading` section of a Markdown body; `attr` is the attribute of the model its
+    rendered HTML fills."""
 
     title: str
+    attr: str
     doc: str
     required: bool = True
 
-
-LANGUAGES = {"en": "EN", "zh": "CN", "de": "DE", "fr": "FR", "ja": "JA", "ko": "KO", "ru": "RU"}
-"""Language codes allowed on sources, with the tag printed after the source."""
-
-DEFAULT_LABELS = {
-    "top": "Top 5",
-    "at_a_glance": "At a glance",
-    "comment": "Comment",
-    "worth_noting": "Worth noting",
-    "contents": "Contents",
-    "authors": "Authors",
-    "editorial_team": "Editorial team",
-    "publisher": "Publisher",
-    "policy_name": "Policy name",
-    "issuing_bodies": "Issuing bodies",
-    "issuing_body": "Issuing body",
-    "date": "Date",
-    "pdf": "Download the PDF",
-    "cite": "Cite this",
-    "link": "Link",
-    "phone": "Tel.",
-    "mail": "Mail",
-    "archive": "All issues",
-    "bodies": "Issuing bodies",
-    "search": "Search",
-    "feed": "Atom feed",
-}
-"""Printed labels; publication.yaml `labels` overrides any of them."""
 
 PUBLICATION = (
     Field(
@@ -106,6 +81,7 @@ PUBLICATION = (
         "publisher",
         Kind.MAPPING,
         "publisher block on the last page",
+        model=model.Publisher,
         fields=(
             Field("name", Kind.TEXT, "short name", example="MERICS"),
             Field(
@@ -145,6 +121,7 @@ PUBLICATION = (
         "contact",
         Kind.MAPPING,
         "address readers write to about the bulletin",
+        model=model.Contact,
         fields=(
             Field(
                 "text",
@@ -167,6 +144,7 @@ PUBLICATION = (
         Kind.MAPPING,
         "printed labels that differ from the defaults",
         required=False,
+        model=model.printed_labels,
         fields=tuple(
             Field(key, Kind.TEXT, f"default {value!r}", required=False, example=value)
             for key, value in DEFAULT_LABELS.items()
@@ -177,6 +155,7 @@ PUBLICATION = (
         Kind.MAPPING,
         "how the issue is mailed to subscribers (see docs/sending.md)",
         required=False,
+        model=model.Mailing,
         fields=(
             Field(
                 "from",
@@ -184,6 +163,7 @@ PUBLICATION = (
                 "address the issue is sent from; the relay must be allowed to send for it",
                 example="bulletin@merics.de",
                 header=True,
+                attr="sender",
             ),
             Field(
                 "from_name",
@@ -229,7 +209,13 @@ PERSON = (
 BODY_DOC = "full name of the issuing body, keyed by its abbreviation"
 
 ISSUE = (
-    Field("date", Kind.DATE, "publication date, the same as the folder name", example="2021-11-02"),
+    Field(
+        "date",
+        Kind.DATE,
+        "publication date, the same as the folder name",
+        example="2021-11-02",
+        rules=(rules.same_as_folder,),
+    ),
     Field(
         "authors",
         Kind.PERSON,
@@ -242,6 +228,7 @@ ISSUE = (
         Kind.MAPPING,
         "editorial team",
         many=True,
+        model=model.Editor,
         fields=(
             Field("person", Kind.PERSON, "person id", example="claudia-wessling"),
             Field("role", Kind.TEXT, "role in this team", example="Managing editor"),
@@ -268,6 +255,7 @@ TOP_ITEM = (
         "policy",
         Kind.MAPPING,
         "policy document the item analyses",
+        model=model.Policy,
         fields=(
             Field(
                 "name",
@@ -300,14 +288,15 @@ TOP_ITEM = (
                 Kind.DATE,
                 "date the policy was issued, not after the issue date",
                 example="2021-10-10",
+                rules=(rules.not_after_issue("the policy"),),
             ),
         ),
     ),
 )
 
 TOP_ITEM_SECTIONS = (
-    Section("At a glance", "summary paragraph, usually followed by a bullet list"),
-    Section("Comment", "the house comment: the analysis, one or more paragraphs"),
+    Section("At a glance", "at_a_glance", "summary paragraph, usually followed by a bullet list"),
+    Section("Comment", "comment", "the house comment: the analysis, one or more paragraphs"),
 )
 """Sections of a Top-5 item's body, in order. Sidebars are `::: sidebar Title` blocks."""
 
@@ -329,6 +318,8 @@ WORTH_NOTING = (
         Kind.MAPPING,
         "groups of news items, such as Policy news",
         many=True,
+        attr="worth_noting",
+        model=model.NewsGroup,
         fields=(
             Field("title", Kind.TEXT, "group heading", example="Policy news"),
             Field(
@@ -336,20 +327,30 @@ WORTH_NOTING = (
                 Kind.MAPPING,
                 "dated one-line news items",
                 many=True,
+                model=model.NewsItem,
                 fields=(
                     Field(
                         "date",
                         Kind.DATE,
                         "date of the news, not after the issue date",
                         example="2021-09-30",
+                        rules=(rules.not_after_issue("the news"),),
                     ),
                     Field(
                         "text",
                         Kind.TEXT,
                         "news in one sentence (inline Markdown allowed)",
                         example="MIIT lists 987 pilot projects for 5G in medical care",
+                        rules=(rules.safe_links,),
                     ),
-                    Field("sources", Kind.MAPPING, "sources of the news", many=True, fields=SOURCE),
+                    Field(
+                        "sources",
+                        Kind.MAPPING,
+                        "sources of the news",
+                        many=True,
+                        model=model.Source,
+                        fields=SOURCE,
+                    ),
                 ),
             ),
         ),

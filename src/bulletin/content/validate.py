@@ -1,15 +1,26 @@
-"""Check raw content against the schema and the rules between files; collect every problem."""
+"""Check raw content against the schema and the rules between files, collecting every problem,
+and make the typed issues of what passed, in the same pass.
+
+Each value is checked by its field (`content/schema.py`): its shape, its kind, then the rules
+declared beside it; a value that passes becomes its typed form (a date, a `Person`, a
+`Policy`...). A group of fields whose values all passed becomes its model. An issue whose files
+and the shared files have no error becomes an `Issue`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
+
 from bulletin.content import markdown, values
+from bulletin.content.model import Issue, IssuingBody, Person, Publication, Sidebar, TopItem
 from bulletin.content.read import FieldPath, RawDocument, RawIssue, RawProject, read_project
+from bulletin.content.rules import Context
 from bulletin.content.schema import (
     ISSUE,
     PERSON,
@@ -33,31 +44,94 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _TODO = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)?TODO\b")
 
 
-def check(project: Project, dates: list[dt.date] | None) -> tuple[RawProject, list[Diagnostic]]:
+class _Mark:
+    """A value the check could not make: `INVALID` (a problem was reported) or `ABSENT`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+INVALID = _Mark("INVALID")
+ABSENT = _Mark("ABSENT")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a check found.
+
+    diagnostics: every problem, sorted.
+    folders: the names of the issue folders checked.
+    publication: the typed settings of publication.yaml, when the shared files passed.
+    issues: by folder name, the typed issue of every folder checked whose files, and the
+        shared files, have no error.
+    drafts: the folders checked whose issue.md says `draft: true`, whether they passed or not.
+    """
+
+    diagnostics: tuple[Diagnostic, ...]
+    folders: tuple[str, ...] = ()
+    publication: Publication | None = None
+    issues: Mapping[str, Issue] = field(default_factory=dict)
+    drafts: frozenset[str] = frozenset()
+
+
+def check(project: Project, dates: list[dt.date] | None) -> Checked:
     """Read and check the given issues (all when `dates` is None), with the shared files."""
     if dates is None:
         folders = [project.issues / name for name in project.issue_names()]
     else:
         folders = [require_issue(project, date) for date in dates]
-    raw = read_project(project, folders)
-    return raw, validate(raw)
+    return validate(read_project(project, folders))
 
 
-def validate(raw: RawProject) -> list[Diagnostic]:
-    """Every problem in the project's shared files and the given issues, sorted."""
+def validate(raw: RawProject) -> Checked:
+    """Every problem in the project's shared files and the given issues, and the typed issues
+    of those that passed."""
     checker = _Checker(raw)
     checker.check_shared()
     for issue in raw.issues:
         checker.check_issue(issue)
-    return sorted([*raw.problems, *checker.found])
+    diagnostics = tuple(sorted([*raw.problems, *checker.found]))
+    failed = {d.path for d in diagnostics if d.severity is Severity.ERROR}
+    folders = {issue.folder.name: issue.shown for issue in raw.issues}
+    shared_failed = any(not any(_inside(path, f) for f in folders.values()) for path in failed)
+    passed = {
+        name: issue
+        for name, issue in checker.issues.items()
+        if not shared_failed and not any(_inside(path, folders[name]) for path in failed)
+    }
+    return Checked(
+        diagnostics=diagnostics,
+        folders=tuple(folders),
+        publication=None if shared_failed else checker.publication,
+        issues=passed,
+        drafts=frozenset(i.folder.name for i in raw.issues if marks_draft(i.issue)),
+    )
+
+
+def marks_draft(doc: RawDocument | None) -> bool:
+    """Whether an issue.md says `draft: true` (a value that is not true or false is an error,
+    and does not make a draft)."""
+    return doc is not None and isinstance(doc.data, dict) and doc.data.get("draft") is True
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + "/")
 
 
 @dataclass
 class _Checker:
     raw: RawProject
     found: list[Diagnostic] = field(default_factory=list)
-    people: set[str] = field(default_factory=set)
-    bodies: set[str] = field(default_factory=set)
+    person_ids: set[str] = field(default_factory=set)
+    abbreviations: set[str] = field(default_factory=set)
+    people: dict[str, Person] = field(default_factory=dict)
+    bodies: dict[str, IssuingBody] = field(default_factory=dict)
+    context: Context = field(default_factory=Context)
+    publication: Publication | None = None
+    issues: dict[str, Issue] = field(default_factory=dict)
 
     def report(
         self,
@@ -70,44 +144,52 @@ class _Checker:
         where = doc.line(path) if line is None else line
         self.found.append(Diagnostic(doc.shown, where, severity, _dotted(path), message))
 
+    def errors(self) -> int:
+        """How many errors were reported so far (to tell whether a part passed)."""
+        return sum(d.severity is Severity.ERROR for d in self.found)
+
     # Shared files
 
     def check_shared(self) -> None:
         raw = self.raw
         if raw.publication:
-            self.check_fields(raw.publication, PUBLICATION, raw.publication.data, ())
-            self.check_list_id(raw.publication)
+            front = self.check_fields(raw.publication, PUBLICATION, raw.publication.data, ())
+            if isinstance(front, dict):
+                self.publication = Publication(**front)
+                self.check_list_id(raw.publication, self.publication)
         if raw.people:
-            self.people = set(self.check_registry(raw.people, PERSON))
+            self.person_ids = set(self.check_registry(raw.people, PERSON))
         if raw.bodies:
-            self.bodies = set(self.check_registry(raw.bodies, None))
+            self.abbreviations = set(self.check_registry(raw.bodies, None))
 
-    def check_list_id(self, doc: RawDocument) -> None:
+    def check_list_id(self, doc: RawDocument, publication: Publication) -> None:
         """The List-Id that send would make when `email.list_id` is not given must be valid."""
-        data = doc.data if isinstance(doc.data, dict) else {}
-        group, series, base_url = data.get("email"), data.get("series"), data.get("base_url")
-        if not isinstance(group, dict) or "list_id" in group:
+        if publication.email is None or publication.email.list_id:
             return
-        if isinstance(series, str) and isinstance(base_url, str):
-            made = values.default_list_id(series, base_url)
-            if values.list_id(made):
-                self.report(
-                    doc,
-                    ("email",),
-                    f"the List-Id made from the series and base_url, {values.quoted(made)}, "
-                    "is not a dotted name of letters, digits and hyphens: set email.list_id, "
-                    "e.g. china-industries.example.org",
-                )
+        made = values.default_list_id(publication.series, publication.base_url)
+        if values.list_id(made):
+            self.report(
+                doc,
+                ("email",),
+                f"the List-Id made from the series and base_url, {values.quoted(made)}, "
+                "is not a dotted name of letters, digits and hyphens: set email.list_id, "
+                "e.g. china-industries.example.org",
+            )
 
     def check_registry(self, doc: RawDocument, fields: tuple[Field, ...] | None) -> list[str]:
+        """The ids of people.yaml (with `fields`) or bodies.yaml; keeps the typed entries."""
         if not isinstance(doc.data, dict):
             self.report(doc, (), "expected entries of the form 'id: ...', one per line")
             return []
         for key, value in doc.data.items():
             if fields is None:
-                self.check_value(doc, Field(key, Kind.TEXT, "full name"), value, (key,))
+                name = self.check_value(doc, Field(key, Kind.TEXT, "full name"), value, (key,))
+                if isinstance(name, str):
+                    self.bodies[str(key)] = IssuingBody(str(key), name)
             else:
-                self.check_fields(doc, fields, value, (key,))
+                front = self.check_fields(doc, fields, value, (key,))
+                if isinstance(front, dict):
+                    self.people[str(key)] = Person(id=str(key), **front)
         if fields is None:
             self.check_page_names(doc, [str(key) for key in doc.data])
         return [str(key) for key in doc.data]
@@ -133,29 +215,42 @@ class _Checker:
     # Issues
 
     def check_issue(self, issue: RawIssue) -> None:
-        date = self.check_issue_file(issue)
-        self.check_top_items(issue, date)
-        if issue.worth_noting:
-            doc = issue.worth_noting
-            self.check_fields(doc, WORTH_NOTING, doc.data, ())
-            self.check_body(doc)
-            if doc.body.strip():
-                line = doc.body_line + len(doc.body) - len(doc.body.lstrip("\n"))
-                self.report(
-                    doc,
-                    (),
-                    "text after the front matter is not printed: put news "
-                    "items under 'groups:' in the front matter",
-                    line=line,
-                )
-            for path, value in _values(doc.data, ()):
-                if path[-1:] == ("date",):
-                    self.check_not_after(doc, path, value, date, "the news")
-                elif path[-1:] == ("text",) and isinstance(value, str):
-                    targets = markdown.inline_targets(value)
-                    for _, problem in values.link_problems(targets):
-                        self.report(doc, path, problem)
+        """Check an issue's files; keep its typed issue when every part of it was made."""
+        front, foreword = self.check_issue_file(issue)
+        items = self.check_top_items(issue)
+        news = self.check_news(issue)
         self.check_anchors(issue)
+        parts = [front, news, *items]
+        if self.publication is None or foreword is None or INVALID in parts:
+            return
+        assert isinstance(front, dict) and isinstance(news, dict)
+        top = sorted((item for item in items if isinstance(item, TopItem)), key=_rank)
+        markdown.typeset(foreword)
+        self.issues[issue.folder.name] = Issue(
+            publication=self.publication,
+            foreword=_html(foreword.tokens),
+            top=tuple(top),
+            **front,
+            **news,
+        )
+
+    def check_news(self, issue: RawIssue) -> dict[str, Any] | _Mark:
+        """The Worth-noting file's fields, by attribute (none when there is no such file)."""
+        doc = issue.worth_noting
+        if doc is None:
+            return {}
+        front = self.check_fields(doc, WORTH_NOTING, doc.data, ())
+        self.check_body(doc)
+        if doc.body.strip():
+            line = doc.body_line + len(doc.body) - len(doc.body.lstrip("\n"))
+            self.report(
+                doc,
+                (),
+                "text after the front matter is not printed: put news "
+                "items under 'groups:' in the front matter",
+                line=line,
+            )
+        return front
 
     def check_anchors(self, issue: RawIssue) -> None:
         """Item and group anchors must be unique on the page (links and PDF need it)."""
@@ -172,10 +267,9 @@ class _Checker:
                 )
             taken |= {anchor: doc.shown, f"{anchor}-title": doc.shown}
         news = issue.worth_noting
-        if news is None or not isinstance(news.data, dict):
-            return
-        groups = news.data.get("groups")
+        groups = news.data.get("groups") if news and isinstance(news.data, dict) else None
         for i, group in enumerate(groups if isinstance(groups, list) else []):
+            assert news is not None
             title = group.get("title") if isinstance(group, dict) else None
             anchor = slugify(title) if isinstance(title, str) else ""
             if not anchor:
@@ -195,25 +289,22 @@ class _Checker:
                 )
             taken |= {anchor: f"group {title!r}", f"{anchor}-title": f"group {title!r}"}
 
-    def check_issue_file(self, issue: RawIssue) -> dt.date | None:
+    def check_issue_file(
+        self, issue: RawIssue
+    ) -> tuple[dict[str, Any] | _Mark, markdown.Parsed | None]:
+        """issue.md's fields by attribute and its body (the foreword); sets the context the
+        rules of the issue's files see."""
         doc = issue.issue
+        self.context = Context(folder=issue.folder.name)
         if doc is None:
-            return None
-        self.check_fields(doc, ISSUE, doc.data, ())
-        self.check_body(doc)
+            return INVALID, None
         date = doc.data.get("date") if isinstance(doc.data, dict) else None
-        if not values.is_date(date):
-            return None
-        if date.isoformat() != issue.folder.name:
-            self.report(
-                doc,
-                ("date",),
-                f"{date} does not match the folder name "
-                f"{issue.folder.name!r}: make them the same date",
-            )
-        return date
+        if values.is_date(date):
+            self.context = Context(issue_date=date, folder=issue.folder.name)
+        front = self.check_fields(doc, ISSUE, doc.data, ())
+        return front, self.check_body(doc)
 
-    def check_top_items(self, issue: RawIssue, date: dt.date | None) -> None:
+    def check_top_items(self, issue: RawIssue) -> list[TopItem | _Mark]:
         files = len(list((issue.folder / "top").glob("*.md")))
         if not files:
             self.found.append(
@@ -226,14 +317,10 @@ class _Checker:
                 )
             )
         ranks: dict[int, RawDocument] = {}
+        items: list[TopItem | _Mark] = []
         for doc in issue.top:
-            self.check_fields(doc, TOP_ITEM, doc.data, ())
-            self.check_top_body(doc)
-            data = doc.data if isinstance(doc.data, dict) else {}
-            policy = data.get("policy")
-            policy = policy if isinstance(policy, dict) else {}
-            self.check_not_after(doc, ("policy", "date"), policy.get("date"), date, "the policy")
-            rank = data.get("rank")
+            items.append(self.check_top_item(doc))
+            rank = doc.data.get("rank") if isinstance(doc.data, dict) else None
             if isinstance(rank, int) and not isinstance(rank, bool):
                 if rank in ranks:
                     self.report(
@@ -244,6 +331,25 @@ class _Checker:
                     )
                 ranks.setdefault(rank, doc)
         self.check_ranks_contiguous(ranks, files)
+        return items
+
+    def check_top_item(self, doc: RawDocument) -> TopItem | _Mark:
+        front = self.check_fields(doc, TOP_ITEM, doc.data, ())
+        errors = self.errors()
+        parsed = self.check_top_body(doc)
+        if not isinstance(front, dict) or self.errors() > errors:
+            return INVALID
+        markdown.typeset(parsed)
+        body = parsed.body
+        sections: dict[str, Any] = {
+            spec.attr: _html(s.tokens) for s in body.sections for spec in _section(s.title)
+        }
+        return TopItem(
+            **front,
+            **sections,
+            anchor=item_anchor(doc.path),
+            sidebars=tuple(Sidebar(s.title, _html(s.tokens)) for s in body.sidebars),
+        )
 
     def check_ranks_contiguous(self, ranks: dict[int, RawDocument], count: int) -> None:
         expected = range(1, count + 1)
@@ -257,20 +363,11 @@ class _Checker:
                     f"{count} (missing {', '.join(map(str, missing))})",
                 )
 
-    def check_not_after(
-        self, doc: RawDocument, path: FieldPath, value: Any, issue_date: dt.date | None, what: str
-    ) -> None:
-        if values.is_date(value) and issue_date and value > issue_date:
-            self.report(
-                doc,
-                path,
-                f"{what} is dated {value}, after the issue date {issue_date}: correct the date",
-            )
-
     # Bodies
 
-    def check_top_body(self, doc: RawDocument) -> None:
-        body = self.check_body(doc)
+    def check_top_body(self, doc: RawDocument) -> markdown.Parsed:
+        parsed = self.check_body(doc)
+        body = parsed.body
         names = [s.title for s in TOP_ITEM_SECTIONS]
         if body.preamble:
             self.report(
@@ -310,6 +407,7 @@ class _Checker:
                     "sidebar without a title: write '::: sidebar Title'",
                     line=doc.body_line + sidebar.line,
                 )
+        return parsed
 
     def check_sidebars_closed(self, doc: RawDocument) -> None:
         opened: int | None = None
@@ -325,30 +423,32 @@ class _Checker:
                 doc, (), "sidebar not closed: end it with a line ':::'", line=doc.body_line + opened
             )
 
-    def check_body(self, doc: RawDocument) -> markdown.Body:
+    def check_body(self, doc: RawDocument) -> markdown.Parsed:
         for number, text in enumerate(doc.body.split("\n")):
             line = doc.body_line + number
             if _TODO.match(text):
                 self.report(doc, (), "unfinished: replace the TODO hint with the text", line=line)
             if problem := values.control_problem(text.removesuffix("\r")):
                 self.report(doc, (), f"the line {problem}", line=line)
-        body, targets = markdown.read_for_check(doc.body)
-        for number, problem in values.link_problems(targets):
+        parsed = markdown.read(doc.body)
+        for number, problem in values.link_problems(parsed.targets):
             self.report(doc, (), problem, line=doc.body_line + number)
-        return body
+        return parsed
 
     # Fields
 
     def check_fields(
         self, doc: RawDocument, fields: tuple[Field, ...], data: Any, path: FieldPath
-    ) -> None:
+    ) -> dict[str, Any] | _Mark:
+        """A group of fields: their typed values by attribute (those absent left out), or
+        INVALID when a problem was reported."""
         if not isinstance(data, dict):
             self.report(
                 doc,
                 path,
                 f"expected a group of fields ({_names(fields)}), found {values.kind_of(data)}",
             )
-            return
+            return INVALID
         known = [f.name for f in fields]
         for key in data:
             if key not in known:
@@ -358,12 +458,15 @@ class _Checker:
                     f"unknown field{did_you_mean(key, known)}: fields here are {', '.join(known)}",
                     Severity.WARNING,
                 )
-        for spec in fields:
-            self.check_field(doc, spec, data, (*path, spec.name))
+        found = {spec.key: self.check_field(doc, spec, data, (*path, spec.name)) for spec in fields}
+        if INVALID in found.values():
+            return INVALID
+        return {key: value for key, value in found.items() if value is not ABSENT}
 
     def check_field(
         self, doc: RawDocument, spec: Field, data: dict[str, Any], path: FieldPath
-    ) -> None:
+    ) -> Any:
+        """One field of a group: its typed value, ABSENT, or INVALID."""
         value = data.get(spec.name)
         if spec.kind is Kind.URL and spec.name in data and value in (None, "", "#"):
             self.report(
@@ -371,50 +474,76 @@ class _Checker:
                 path,
                 f"placeholder link {value or ''!r}: give the real address or leave the field out",
             )
-        elif spec.name not in data:
+            return INVALID
+        if spec.name not in data:
             if spec.required:
                 self.report(
                     doc, path, f"required field missing: add '{spec.name}:' with the {spec.doc}"
                 )
-        elif value in (None, "", [], {}):
+                return INVALID
+            return ABSENT
+        if value in (None, "", [], {}):
             if spec.required:
                 self.report(doc, path, f"empty: fill in the {spec.doc}")
-        elif spec.many:
-            if not isinstance(value, list):
-                self.report(
-                    doc,
-                    path,
-                    f"expected a list of {spec.kind.value}, found "
-                    f"{values.kind_of(value)}: write it as [a, b] or as '- ' lines",
-                )
-                return
-            for i, item in enumerate(value):
-                self.check_value(doc, spec, item, (*path, i))
-        else:
-            self.check_value(doc, spec, value, path)
+                return INVALID
+            return ABSENT
+        if not spec.many:
+            return self.check_value(doc, spec, value, path)
+        if not isinstance(value, list):
+            self.report(
+                doc,
+                path,
+                f"expected a list of {spec.kind.value}, found "
+                f"{values.kind_of(value)}: write it as [a, b] or as '- ' lines",
+            )
+            return INVALID
+        items = [self.check_value(doc, spec, item, (*path, i)) for i, item in enumerate(value)]
+        return INVALID if INVALID in items else tuple(items)
 
-    def check_value(self, doc: RawDocument, spec: Field, value: Any, path: FieldPath) -> None:
+    def check_value(self, doc: RawDocument, spec: Field, value: Any, path: FieldPath) -> Any:
+        """One value: its typed form (its rules passed), or INVALID."""
         if spec.kind is Kind.MAPPING:
-            self.check_fields(doc, spec.fields, value, path)
-            return
+            found = self.check_fields(doc, spec.fields, value, path)
+            if not isinstance(found, dict) or spec.model is None:
+                return found
+            return spec.model(**found)
+        problem = self.value_problem(spec, value)
+        if problem:
+            self.report(doc, path, problem)
+            return INVALID
+        typed = self.typed(spec.kind, value)
+        problems = [problem for rule in spec.rules for problem in rule(typed, self.context)]
+        for problem in problems:
+            self.report(doc, path, problem)
+        return INVALID if problems or typed is INVALID else typed
+
+    def value_problem(self, spec: Field, value: Any) -> str | None:
+        """What is wrong with a single value of the field's kind, if anything."""
         if isinstance(value, dict | list):
-            self.report(doc, path, values.shape_problem(spec.kind, value))
-            return
+            return values.shape_problem(spec.kind, value)
         check = values.CHECKS.get(spec.kind)
         problem = check(value) if check else self.known(spec.kind, value)
         if not problem and isinstance(value, str):
             problem = values.control_problem(value, one_line=spec.header)
         if problem:
-            self.report(doc, path, problem)
-        elif isinstance(value, str) and _TODO.match(value):
-            self.report(doc, path, f"unfinished: replace the TODO hint with the {spec.doc}")
-        elif isinstance(value, str) and _SURROGATE.search(value):
-            self.report(
-                doc,
-                path,
+            return problem
+        if isinstance(value, str) and _TODO.match(value):
+            return f"unfinished: replace the TODO hint with the {spec.doc}"
+        if isinstance(value, str) and _SURROGATE.search(value):
+            return (
                 "holds an escape (\\ud800 to \\udfff) that is no character: "
-                "write the character itself",
+                "write the character itself"
             )
+        return None
+
+    def typed(self, kind: Kind, value: Any) -> Any:
+        """A value that passed its kind's check, in its typed form: a person or issuing body
+        from its registry (INVALID, with the problem reported there, if its entry failed)."""
+        if kind is Kind.PERSON:
+            return self.people.get(value, INVALID)
+        if kind is Kind.BODY:
+            return self.bodies.get(value, INVALID)
+        return value
 
     def known(self, kind: Kind, value: Any) -> str | None:
         """Whether a person or issuing body is in its registry (unknowable if that is unread)."""
@@ -423,34 +552,33 @@ class _Checker:
         return self.body(value) if self.raw.bodies else None
 
     def person(self, value: Any) -> str | None:
-        if not isinstance(value, str) or value not in self.people:
+        if not isinstance(value, str) or value not in self.person_ids:
             return (
-                f"unknown person {value!r}{did_you_mean(str(value), self.people)}: "
+                f"unknown person {value!r}{did_you_mean(str(value), self.person_ids)}: "
                 "use an id from content/people.yaml or add the person there"
             )
         return None
 
     def body(self, value: Any) -> str | None:
-        if not isinstance(value, str) or value not in self.bodies:
+        if not isinstance(value, str) or value not in self.abbreviations:
             return (
-                f"unknown issuing body {value!r}{did_you_mean(str(value), self.bodies)}: "
+                f"unknown issuing body {value!r}{did_you_mean(str(value), self.abbreviations)}: "
                 "use an abbreviation from content/bodies.yaml or add the body there"
             )
         return None
 
 
-def _values(data: Any, path: FieldPath) -> Iterable[tuple[FieldPath, Any]]:
-    """Every value in nested data, with its path."""
-    items = (
-        data.items()
-        if isinstance(data, dict)
-        else enumerate(data)
-        if isinstance(data, list)
-        else ()
-    )
-    for key, value in items:
-        yield (*path, key), value
-        yield from _values(value, (*path, key))
+def _rank(item: TopItem) -> int:
+    return item.rank
+
+
+def _html(tokens: tuple[Any, ...]) -> Markup:
+    return Markup(markdown.render(tokens))
+
+
+def _section(title: str) -> list[Any]:
+    """The schema's section of that title (none for an unknown one)."""
+    return [spec for spec in TOP_ITEM_SECTIONS if spec.title == title]
 
 
 def _dotted(path: FieldPath) -> str:

@@ -9,7 +9,7 @@ from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from bulletin.content import markdown
-from bulletin.content.schema import LANGUAGES, Kind
+from bulletin.content.words import LANGUAGES, Kind
 from bulletin.diagnostics import did_you_mean
 from bulletin.project import slugify
 

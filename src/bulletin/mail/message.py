@@ -12,12 +12,10 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate, make_msgid
-from typing import Any
 from urllib.parse import quote
 
 from bulletin.content import values
-from bulletin.content.model import Issue
-from bulletin.content.read import RawDocument
+from bulletin.content.model import Issue, Publication
 from bulletin.errors import BulletinError
 from bulletin.render.html import Theme, longdate
 from bulletin.render.plaintext import plain, wrap
@@ -44,23 +42,21 @@ class EmailSettings:
     unsubscribe_url: str
 
 
-def email_settings(doc: RawDocument) -> EmailSettings:
-    """The settings from publication.yaml, which `bulletin check` has passed (it checks every
-    rule of the `email` group); an error naming the file when the group is missing."""
-    data: dict[str, Any] = doc.data
-    group = data.get("email")
-    if not isinstance(group, dict) or not group.get("from") or not group.get("unsubscribe_url"):
+def email_settings(publication: Publication, shown: str) -> EmailSettings:
+    """The settings of the `email` group of publication.yaml (shown as `shown`), checked by
+    `bulletin check`, with their defaults; an error naming the file when there is no group."""
+    mailing, series = publication.email, publication.series
+    if mailing is None:
         raise BulletinError(
-            f"{doc.shown}: error: email: not set up: add an `email` group with `from` and "
+            f"{shown}: error: email: not set up: add an `email` group with `from` and "
             "`unsubscribe_url` (see docs/sending.md)"
         )
-    series = str(data["series"])
-    list_id = str(group.get("list_id") or values.default_list_id(series, str(data["base_url"])))
+    list_id = mailing.list_id or values.default_list_id(series, publication.base_url)
     return EmailSettings(
-        sender=Address(display_name=str(group.get("from_name") or series), addr_spec=group["from"]),
-        reply_to=str(group.get("reply_to") or data["contact"]["email"]),
+        sender=Address(display_name=mailing.from_name or series, addr_spec=mailing.sender),
+        reply_to=mailing.reply_to or publication.contact.email,
         list_id=formataddr((series, list_id)),
-        unsubscribe_url=str(group["unsubscribe_url"]),
+        unsubscribe_url=mailing.unsubscribe_url,
     )
 
 

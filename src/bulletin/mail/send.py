@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bulletin.content.model import Issue, build_issue
+from bulletin.content.model import Issue
 from bulletin.diagnostics import has_errors
 from bulletin.errors import BulletinError, ContentError
 from bulletin.mail.message import EmailSettings, Letter, compose, email_settings, unsubscribe_url
@@ -118,12 +118,13 @@ def prepare(
     """
     from bulletin.content.validate import check
 
-    raw, diagnostics = check(project, [date])
-    if has_errors(diagnostics):
-        raise ContentError(diagnostics)
-    assert raw.publication is not None
-    issue = build_issue(raw, raw.issues[0])
-    settings = email_settings(raw.publication)
+    checked = check(project, [date])
+    if has_errors(checked.diagnostics):
+        raise ContentError(checked.diagnostics)
+    issue = checked.issues[date.isoformat()]
+    settings = email_settings(
+        issue.publication, project.shown(project.content / "publication.yaml")
+    )
     pdf = _built_pdf(project, issue)
     theme = Theme(project.templates)
     with theme.errors(project.shown):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bulletin.content.validate import check
+from bulletin.content.validate import Checked, check
 from bulletin.diagnostics import Diagnostic, Severity, has_errors
 from bulletin.errors import BulletinError, ContentError
 from bulletin.project import Project
@@ -28,7 +28,6 @@ from bulletin.write import write_all
 
 if TYPE_CHECKING:  # the stages below are imported when a build needs them, not with the CLI
     from bulletin.content.model import Issue
-    from bulletin.content.read import RawProject
     from bulletin.render.html import Theme
 
 WEB_CSS = "assets/bulletin.css"
@@ -65,10 +64,9 @@ def build(
     """
     if dates is None:
         return _build_site(project, strict, pdf_variant, drafts, on_output)
-    raw, diagnostics = _checked(project, list(dict.fromkeys(dates)), strict)
-    from bulletin.content.model import build_issue
-
-    issues = [build_issue(raw, issue) for issue in raw.issues]
+    checked = _checked(project, list(dict.fromkeys(dates)), strict)
+    diagnostics = list(checked.diagnostics)
+    issues = [checked.issues[name] for name in checked.folders]
     with_site = (project.build / "index.html").is_file()
     outputs, warnings = _render(project, issues, pdf_variant, None, strict, with_site)
     _write(project, outputs, on_output)
@@ -76,13 +74,11 @@ def build(
     return outputs, diagnostics + warnings
 
 
-def _checked(
-    project: Project, dates: list[dt.date] | None, strict: bool
-) -> tuple[RawProject, list[Diagnostic]]:
-    raw, diagnostics = check(project, dates)
-    if has_errors(diagnostics, strict):
-        raise ContentError(diagnostics)
-    return raw, diagnostics
+def _checked(project: Project, dates: list[dt.date] | None, strict: bool) -> Checked:
+    checked = check(project, dates)
+    if has_errors(checked.diagnostics, strict):
+        raise ContentError(checked.diagnostics)
+    return checked
 
 
 def _build_site(
@@ -144,17 +140,15 @@ def _issues(
     unfinished issue never stops the site. Returns the issues, the diagnostics and the
     names of the drafts left out.
     """
-    from bulletin.content.model import build_issue
     from bulletin.content.read import read_project
     from bulletin.content.validate import validate
 
-    raw = read_project(project, [project.issues / name for name in stale])
-    diagnostics = validate(raw)
-    skipped = set() if drafts else _failing_drafts(raw, diagnostics)
-    diagnostics = _without(diagnostics, raw, skipped)
+    checked = validate(read_project(project, [project.issues / name for name in stale]))
+    skipped = set() if drafts else _failing_drafts(project, checked)
+    diagnostics = _without(project, checked, skipped)
     if has_errors(diagnostics, strict):
         raise ContentError(diagnostics)
-    fresh = {i.folder.name: build_issue(raw, i) for i in raw.issues if i.folder.name not in skipped}
+    fresh = {name: issue for name, issue in checked.issues.items() if name not in skipped}
     for name, issue in fresh.items():
         cache.store_issue(name, issue)
     kept = [kept_issue for kept_issue in _cached(cache, names, fresh, skipped)]
@@ -169,31 +163,28 @@ def _cached(
     return [fresh.get(name) or cache.issue(name) for name in names if name not in skipped]
 
 
-def _failing_drafts(raw: RawProject, diagnostics: list[Diagnostic]) -> set[str]:
-    """The drafts among the issues read that have errors."""
-    failing = set()
-    for issue in raw.issues:
-        data = issue.issue.data if issue.issue else None
-        is_draft = isinstance(data, dict) and data.get("draft") is True
-        if is_draft and any(
-            _inside(d, issue.shown) and d.severity is Severity.ERROR for d in diagnostics
-        ):
-            failing.add(issue.folder.name)
-    return failing
+def _failing_drafts(project: Project, checked: Checked) -> set[str]:
+    """The drafts among the issues checked that have errors."""
+    errors = [d for d in checked.diagnostics if d.severity is Severity.ERROR]
+    return {
+        name
+        for name in checked.drafts
+        if any(_inside(d, project.shown(project.issues / name)) for d in errors)
+    }
 
 
-def _without(diagnostics: list[Diagnostic], raw: RawProject, skipped: set[str]) -> list[Diagnostic]:
+def _without(project: Project, checked: Checked, skipped: set[str]) -> list[Diagnostic]:
     """The diagnostics, those of skipped drafts replaced by one warning each."""
-    kept = list(diagnostics)
-    for issue in raw.issues:
-        if issue.folder.name in skipped:
-            mine = [d for d in kept if _inside(d, issue.shown)]
-            kept = [d for d in kept if d not in mine]
-            message = (
-                f"draft left out of the site: {len(mine)} problem(s); "
-                f"'bulletin check {issue.folder.name}' lists them"
-            )
-            kept.append(Diagnostic(f"{issue.shown}/issue.md", 1, Severity.WARNING, "", message))
+    kept = list(checked.diagnostics)
+    for name in sorted(skipped):
+        shown = project.shown(project.issues / name)
+        mine = [d for d in kept if _inside(d, shown)]
+        kept = [d for d in kept if d not in mine]
+        message = (
+            f"draft left out of the site: {len(mine)} problem(s); "
+            f"'bulletin check {name}' lists them"
+        )
+        kept.append(Diagnostic(f"{shown}/issue.md", 1, Severity.WARNING, "", message))
     return sorted(kept)
 
 
@@ -248,11 +239,14 @@ def _weasyprint(project: Project, pdf: Path, message: str) -> Diagnostic:
 
 
 def _site_pages(project: Project, theme: Theme, issues: Sequence[Issue]) -> list[Output]:
-    from bulletin.content.model import build_publication
     from bulletin.content.read import read_project
+    from bulletin.content.validate import validate
     from bulletin.site.pages import render_site
 
-    publication = issues[0].publication if issues else build_publication(read_project(project, []))
+    publication = (
+        issues[0].publication if issues else validate(read_project(project, [])).publication
+    )
+    assert publication is not None  # the check passed
     start = time.perf_counter()
     pages = render_site(publication, issues, theme)
     seconds = (time.perf_counter() - start) / max(len(pages), 1)

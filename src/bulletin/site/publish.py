@@ -319,6 +319,7 @@ def drafts_built(project: Project) -> list[str]:
     `bulletin build --drafts`, `bulletin serve --drafts` or `bulletin build DATE`. An issue.md
     that is missing or cannot be read does not count as a draft."""
     from bulletin.content.read import ReadError, read_markdown
+    from bulletin.content.validate import marks_draft
 
     built = project.build / "issues"
     if not built.is_dir():
@@ -329,10 +330,10 @@ def drafts_built(project: Project) -> list[str]:
         if not folder.is_dir() or not source.is_file():
             continue
         try:
-            data = read_markdown(source, project.shown(source)).data
+            doc = read_markdown(source, project.shown(source))
         except (OSError, ReadError):
             continue
-        if isinstance(data, dict) and bool(data.get("draft")):  # as the build decides
+        if marks_draft(doc):  # as the build decides
             drafts.append(folder.name)
     return drafts
 
