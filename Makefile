@@ -30,7 +30,7 @@ lint: setup
 docs: setup
 	$(BIN)/python -m bulletin.content.docs docs/content-format.md
 
-# After an intended change of the look: rebuild the golden page and page images, review the diff.
+# After an intended change of the look: rebuild the golden site pages, email and PDF page images.
 regen-golden: setup
 	$(BIN)/python tests/golden.py
 
