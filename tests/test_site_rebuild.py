@@ -100,13 +100,21 @@ def test_a_failed_write_is_one_line_and_writes_nothing(tmp_path):
     assert not list(folder.glob(".*.tmp"))
 
 
-def test_a_page_built_alone_links_to_no_site_until_there_is_one(tmp_path):
+def test_a_page_built_alone_is_the_page_of_the_site(tmp_path):
+    """`bulletin build DATE` writes the same bytes whatever build/ holds: before a site build,
+    after one, and as the whole-site build writes them."""
     root = copy_project(tmp_path / "p")
     assert run(root, "build", SAMPLE).returncode == 0
     page = root / "build/issues" / SAMPLE / "index.html"
-    assert 'class="site-nav"' not in page.read_text(encoding="utf-8")
+    alone = page.read_bytes()
+    assert b'class="site-nav"' in alone
     assert run(root, "build").returncode == 0
-    assert 'class="site-nav"' in page.read_text(encoding="utf-8")
+    assert page.read_bytes() == alone
+    assert run(root, "build", SAMPLE).returncode == 0
+    assert page.read_bytes() == alone
+    other = copy_project(tmp_path / "q")
+    assert run(other, "build").returncode == 0
+    assert (other / "build/issues" / SAMPLE / "index.html").read_bytes() == alone
 
 
 def test_a_broken_filter_call_names_the_template_line(tmp_path):
@@ -122,3 +130,23 @@ def test_a_broken_filter_call_names_the_template_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith(f"templates/_issue.html:{line}: error: template: ")
     assert "internal error" not in result.stderr
+
+
+def test_a_damaged_cache_rebuilds_from_the_files(site):
+    (site / ".bulletin-cache" / f"{SAMPLE}.pickle").write_bytes(b"not a pickle")
+    edit(site / "content/issues" / DRAFT / "top/02-standardization.md", "rank: 2", "rank: 2\n")
+    result = run(site, "build")
+    assert result.returncode == 0, result.stderr
+    assert "build/index.html" in result.stdout
+    assert f"build/issues/{SAMPLE}/" not in result.stdout  # its outputs are still right
+    assert SAMPLE in (site / "build/index.html").read_text(encoding="utf-8")
+    assert "nothing changed" in run(site, "build").stderr
+
+
+def test_a_state_of_an_older_shape_means_a_full_rebuild(site):
+    state = site / ".bulletin-cache/state.json"
+    state.write_text('{"shared": "x", "site": null, "issues": {}, "files": [], "warnings": []}')
+    result = run(site, "build")
+    assert result.returncode == 0, result.stderr
+    assert f"build/issues/{SAMPLE}/china-industries-{SAMPLE}.pdf" in result.stdout
+    assert '"version": 2' in state.read_text(encoding="utf-8")

@@ -1,8 +1,10 @@
 """Check, then render issues and the site around them under build/, writing every file atomically.
 
-`bulletin build DATE...` renders those issues' pages and PDFs. `bulletin build` with no date
-builds the whole site (every issue, archive, body pages, feed, sitemap, search index) and
-redoes only what changed since the last build (see `cache`).
+`bulletin build DATE...` renders those issues' pages and PDFs, as the site shows them.
+`bulletin build` with no date builds the whole site (every issue, archive, body pages, feed,
+sitemap, search index) and redoes only what changed since the last build (see `cache`).
+Either is a sequence of stages, each a function of typed, frozen values, read top to bottom
+in `_build_issues` and `_build_site`.
 """
 
 from __future__ import annotations
@@ -13,21 +15,21 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bulletin.content.validate import Checked, check
 from bulletin.diagnostics import Diagnostic, Severity, has_errors
 from bulletin.errors import BulletinError, ContentError
-from bulletin.project import Project
+from bulletin.project import Project, require_issue
 from bulletin.render.standards import PDF_VARIANTS
-from bulletin.site.cache import BuildCache, files_under, fingerprint, shared_fingerprint
+from bulletin.site.cache import BuildState, Inputs, fingerprint_inputs, store_issues
+from bulletin.site.issues import SiteIssues, model_issues, model_site
 from bulletin.write import write_all
 
-if TYPE_CHECKING:  # the stages below are imported when a build needs them, not with the CLI
-    from bulletin.content.model import Issue
+if TYPE_CHECKING:  # the stages below import what they need when a build needs it, not the CLI
+    from bulletin.content.model import Issue, Publication
     from bulletin.render.html import Theme
 
 WEB_CSS = "assets/bulletin.css"
@@ -64,132 +66,103 @@ def build(
     """
     if dates is None:
         return _build_site(project, strict, pdf_variant, drafts, on_output)
-    checked = _checked(project, list(dict.fromkeys(dates)), strict)
-    diagnostics = list(checked.diagnostics)
-    issues = [checked.issues[name] for name in checked.folders]
-    with_site = (project.build / "index.html").is_file()
-    outputs, warnings = _render(project, issues, pdf_variant, None, strict, with_site)
-    _write(project, outputs, on_output)
-    BuildCache.load(project).forget(issue.date.isoformat() for issue in issues)
-    return outputs, diagnostics + warnings
+    return _build_issues(project, list(dict.fromkeys(dates)), strict, pdf_variant, on_output)
 
 
-def _checked(project: Project, dates: list[dt.date] | None, strict: bool) -> Checked:
-    checked = check(project, dates)
-    if has_errors(checked.diagnostics, strict):
-        raise ContentError(checked.diagnostics)
-    return checked
+def _build_issues(
+    project: Project, dates: list[dt.date], strict: bool, variant: str, on_output: Report
+) -> Result:
+    """The pages and PDFs of these issues (drafts too), each page as the site shows it."""
+    names = [require_issue(project, date).name for date in dates]
+    modelled = model_issues(project, names, strict=strict, drafts=True)
+    issues = tuple(modelled.issues.values())
+    theme = _theme(project)
+    pages = render_pages(project, theme, issues)
+    pdfs = render_pdfs(project, theme, issues, variant)
+    _stop_on_errors(pdfs.warnings, strict)
+    outputs = [*pages, *pdfs.outputs]
+    write_outputs(project, outputs, on_output)
+    forget_in_site(project, names)
+    return outputs, [*modelled.diagnostics, *pdfs.warnings]
 
 
 def _build_site(
     project: Project, strict: bool, variant: str, drafts: bool, on_output: Report
 ) -> Result:
-    cache = BuildCache.load(project)
-    shared = shared_fingerprint(project, variant)
-    names = project.issue_names()
-    prints = {name: fingerprint(files_under(project.issues / name)) for name in names}
-    site_print = fingerprint([], shared, str(drafts), *(f"{n}={p}" for n, p in prints.items()))
-    if site_print == cache.get("site") and _intact(project, cache.get("files") or []):
-        return [], _kept_warnings(cache, strict)
-    known = cache.get("issues") or {}
-    same = shared == cache.get("shared")
-    stale = [name for name in names if not same or known.get(name) != prints[name]]
-    issues, diagnostics, skipped = _issues(project, cache, names, stale, strict, drafts)
-    published = [issue for issue in issues if drafts or not issue.draft]
-    fresh = set(stale) | {i.date.isoformat() for i in published if not _built(project, i)}
-    changed = [issue for issue in published if issue.date.isoformat() in fresh]
-    outputs, warnings = _render(project, changed, variant, published, strict, True)
-    _write(project, outputs, on_output)
-    files = _prune(project, published, cache.get("files") or [], outputs)
-    _index_for_search(project)
-    recorded = {name: prints[name] for name in names if name not in skipped}
-    cache.save(
-        shared=shared,
-        site=site_print,
-        issues=recorded,
-        files=files,
-        warnings=[d.to_json() for d in diagnostics + warnings],
+    """Every issue and the site around them, redoing only what changed since the last build."""
+    before = BuildState.load(project)
+    inputs = fingerprint_inputs(project, variant, drafts)
+    changes = what_changed(project, before, inputs)
+    if changes.nothing:
+        return [], kept_warnings(before, strict)
+    site = model_site(project, inputs, changes.stale, strict=strict, drafts=drafts)
+    redo = issues_to_render(project, site.published, changes.stale)
+    theme = _theme(project)
+    pages = render_pages(project, theme, redo)
+    pdfs = render_pdfs(project, theme, redo, variant)
+    site_pages = render_site_pages(project, theme, site.publication, site.published)
+    _stop_on_errors(pdfs.warnings, strict)
+    outputs = [*pages, *pdfs.outputs, *site_pages]
+    write_outputs(project, outputs, on_output)
+    files = prune(project, site.published, before.files, outputs)
+    index_for_search(project)
+    warnings = [*site.diagnostics, *pdfs.warnings]
+    save_state(project, inputs, site, files, warnings)
+    return outputs, warnings
+
+
+# Deciding what changed
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a site build has to redo, from the last build's state and the inputs now.
+
+    nothing: the same inputs, and every file of the last build still in build/: redo nothing.
+    stale: the folder names of the issues to read, check and model again, oldest first: all
+        of them when a shared input changed, else those whose files changed or that the last
+        build did not keep (new issues, drafts left out, issues built apart from the site).
+    """
+
+    nothing: bool
+    stale: tuple[str, ...]
+
+
+def what_changed(project: Project, before: BuildState, inputs: Inputs) -> Changes:
+    """Compare the inputs with those of the last build, and build/ with what it made."""
+    same_shared = inputs.shared == before.shared
+    stale = tuple(
+        name
+        for name, digest in inputs.issues.items()
+        if not same_shared or before.issues.get(name) != digest
     )
-    return outputs, diagnostics + warnings
+    nothing = inputs.site == before.site and _intact(project, before.files)
+    return Changes(nothing, stale)
 
 
-def _intact(project: Project, files: list[str]) -> bool:
+def _intact(project: Project, files: Iterable[str]) -> bool:
     """Whether every file the last site build made is still there, search index included."""
     wanted = [*files, "index.html", f"{SEARCH}/pagefind.js"]
     return all((project.build / name).is_file() for name in wanted)
 
 
-def _kept_warnings(cache: BuildCache, strict: bool) -> list[Diagnostic]:
-    warnings = [Diagnostic.from_json(row) for row in cache.get("warnings") or []]
-    if has_errors(warnings, strict):
-        raise ContentError(warnings)
+def kept_warnings(before: BuildState, strict: bool) -> list[Diagnostic]:
+    """The warnings of the last build, when nothing changed; raises ContentError if strict."""
+    warnings = list(before.warnings)
+    _stop_on_errors(warnings, strict)
     return warnings
 
 
-def _issues(
-    project: Project,
-    cache: BuildCache,
-    names: list[str],
-    stale: list[str],
-    strict: bool,
-    drafts: bool,
-) -> tuple[list[Issue], list[Diagnostic], set[str]]:
-    """Every issue: the stale ones read, checked and modelled, the others from the cache.
-
-    Without `drafts`, a draft whose check fails is left out (with one warning), so that an
-    unfinished issue never stops the site. Returns the issues, the diagnostics and the
-    names of the drafts left out.
-    """
-    from bulletin.content.read import read_project
-    from bulletin.content.validate import validate
-
-    checked = validate(read_project(project, [project.issues / name for name in stale]))
-    skipped = set() if drafts else _failing_drafts(project, checked)
-    diagnostics = _without(project, checked, skipped)
-    if has_errors(diagnostics, strict):
-        raise ContentError(diagnostics)
-    fresh = {name: issue for name, issue in checked.issues.items() if name not in skipped}
-    for name, issue in fresh.items():
-        cache.store_issue(name, issue)
-    kept = [kept_issue for kept_issue in _cached(cache, names, fresh, skipped)]
-    if None in kept and stale != names:  # a damaged cache: start again from the files
-        return _issues(project, cache, names, names, strict, drafts)
-    return [issue for issue in kept if issue is not None], diagnostics, skipped
-
-
-def _cached(
-    cache: BuildCache, names: list[str], fresh: dict[str, Issue], skipped: set[str]
-) -> list[Issue | None]:
-    return [fresh.get(name) or cache.issue(name) for name in names if name not in skipped]
-
-
-def _failing_drafts(project: Project, checked: Checked) -> set[str]:
-    """The drafts among the issues checked that have errors."""
-    errors = [d for d in checked.diagnostics if d.severity is Severity.ERROR]
-    return {
-        name
-        for name in checked.drafts
-        if any(_inside(d, project.shown(project.issues / name)) for d in errors)
-    }
-
-
-def _without(project: Project, checked: Checked, skipped: set[str]) -> list[Diagnostic]:
-    """The diagnostics, those of skipped drafts replaced by one warning each."""
-    kept = list(checked.diagnostics)
-    for name in sorted(skipped):
-        shown = project.shown(project.issues / name)
-        mine = [d for d in kept if _inside(d, shown)]
-        kept = [d for d in kept if d not in mine]
-        message = (
-            f"draft left out of the site: {len(mine)} problem(s); "
-            f"'bulletin check {name}' lists them"
-        )
-        kept.append(Diagnostic(f"{shown}/issue.md", 1, Severity.WARNING, "", message))
-    return sorted(kept)
-
-
-def _inside(diagnostic: Diagnostic, folder: str) -> bool:
-    return diagnostic.path == folder or diagnostic.path.startswith(folder + "/")
+def issues_to_render(
+    project: Project, published: Sequence[Issue], stale: Sequence[str]
+) -> tuple[Issue, ...]:
+    """The published issues whose page and PDF are rendered: those modelled again from their
+    files, and those with an output gone from build/."""
+    return tuple(
+        issue
+        for issue in published
+        if issue.date.isoformat() in stale or not _built(project, issue)
+    )
 
 
 def _built(project: Project, issue: Issue) -> bool:
@@ -197,74 +170,81 @@ def _built(project: Project, issue: Issue) -> bool:
     return (folder / "index.html").is_file() and (folder / f"{issue.slug}.pdf").is_file()
 
 
-def _render(
-    project: Project,
-    issues: Sequence[Issue],
-    variant: str,
-    site: Sequence[Issue] | None,
-    strict: bool,
-    with_site: bool,
-) -> Result:
-    """Web pages and PDFs of `issues`, the stylesheet, and the site pages when `site` is given;
-    with what WeasyPrint warned about, as warnings on the PDFs."""
-    from bulletin.render.html import Theme, render_print
-    from bulletin.render.pdf import render_pdfs
-
-    theme = Theme(project.templates)
-    warnings: list[Diagnostic] = []
-    with theme.errors(project.shown):
-        outputs = [_timed(project.build / WEB_CSS, lambda: theme.stylesheet("web.css"))]
-        outputs += [_web_page(project, theme, issue, with_site) for issue in issues]
-        jobs = [(render_print(issue, theme), theme.folder, variant) for issue in issues]
-        for issue, (pdf, seconds, logged) in zip(issues, render_pdfs(jobs), strict=True):
-            path = project.build / issue.path / f"{issue.slug}.pdf"
-            outputs.append(Output(path, pdf, seconds))
-            warnings += [_weasyprint(project, path, message) for message in logged]
-        if site is not None:
-            outputs += _site_pages(project, theme, site)
-    if has_errors(warnings, strict):
-        raise ContentError(warnings)
-    return outputs, warnings
+# Rendering
 
 
-def _web_page(project: Project, theme: Theme, issue: Issue, with_site: bool) -> Output:
+@dataclass(frozen=True)
+class Rendered:
+    """Files rendered in memory, with what the renderer warned about them."""
+
+    outputs: tuple[Output, ...]
+    warnings: tuple[Diagnostic, ...]
+
+
+def render_pages(project: Project, theme: Theme, issues: Sequence[Issue]) -> tuple[Output, ...]:
+    """The web edition's stylesheet and each issue's page, with the site's navigation."""
     from bulletin.render.html import render_web
 
-    path = project.build / issue.path / "index.html"
-    return _timed(path, lambda: render_web(issue, theme, with_site))
+    def page(issue: Issue) -> Output:
+        path = project.build / issue.path / "index.html"
+        return _timed(path, lambda: render_web(issue, theme, with_site=True))
+
+    with theme.errors(project.shown):
+        stylesheet = _timed(project.build / WEB_CSS, lambda: theme.stylesheet("web.css"))
+        return (stylesheet, *(page(issue) for issue in issues))
+
+
+def render_pdfs(project: Project, theme: Theme, issues: Sequence[Issue], variant: str) -> Rendered:
+    """Each issue's PDF (laid out on every core), with what WeasyPrint warned about, as
+    warnings on the PDF."""
+    from bulletin.render import pdf
+    from bulletin.render.html import render_print
+
+    with theme.errors(project.shown):
+        jobs = [(render_print(issue, theme), theme.folder, variant) for issue in issues]
+        laid_out = pdf.render_pdfs(jobs)
+    outputs: list[Output] = []
+    warnings: list[Diagnostic] = []
+    for issue, (data, seconds, logged) in zip(issues, laid_out, strict=True):
+        path = project.build / issue.path / f"{issue.slug}.pdf"
+        outputs.append(Output(path, data, seconds))
+        warnings += [_weasyprint(project, path, message) for message in logged]
+    return Rendered(tuple(outputs), tuple(warnings))
 
 
 def _weasyprint(project: Project, pdf: Path, message: str) -> Diagnostic:
     return Diagnostic(project.shown(pdf), 1, Severity.WARNING, "", f"WeasyPrint: {message}")
 
 
-def _site_pages(project: Project, theme: Theme, issues: Sequence[Issue]) -> list[Output]:
-    from bulletin.content.read import read_project
-    from bulletin.content.validate import validate
+def render_site_pages(
+    project: Project, theme: Theme, publication: Publication, issues: Sequence[Issue]
+) -> tuple[Output, ...]:
+    """The pages around the published issues: archive, body pages, search, 404, feed, sitemap."""
     from bulletin.site.pages import render_site
 
-    publication = (
-        issues[0].publication if issues else validate(read_project(project, [])).publication
-    )
-    assert publication is not None  # the check passed
     start = time.perf_counter()
-    pages = render_site(publication, issues, theme)
+    with theme.errors(project.shown):
+        pages = render_site(publication, issues, theme)
     seconds = (time.perf_counter() - start) / max(len(pages), 1)
-    return [Output(project.build / page.path, page.data, seconds) for page in pages]
+    return tuple(Output(project.build / page.path, page.data, seconds) for page in pages)
 
 
-def _write(project: Project, outputs: list[Output], on_output: Report) -> None:
+# Writing, pruning, indexing, remembering
+
+
+def write_outputs(project: Project, outputs: Sequence[Output], on_output: Report) -> None:
+    """Write every output, all or none (see `write.write_all`), then report each."""
     write_all([(output.path, output.data) for output in outputs], project.shown(project.build))
     for output in outputs:
         on_output(output)
 
 
-def _prune(
-    project: Project, issues: Sequence[Issue], before: list[str], outputs: list[Output]
-) -> list[str]:
+def prune(
+    project: Project, issues: Sequence[Issue], before: Iterable[str], outputs: Sequence[Output]
+) -> tuple[str, ...]:
     """Remove what an earlier build wrote and this one would not (an issue now a draft, a
     body no longer named, an issue built alone by date); return every file the site now
-    holds, relative to build/."""
+    holds, relative to build/, sorted."""
     kept = {f"{issue.path}index.html" for issue in issues}
     kept |= {f"{issue.path}{issue.slug}.pdf" for issue in issues}
     kept |= {str(o.path.relative_to(project.build)) for o in outputs}
@@ -274,7 +254,7 @@ def _prune(
     folders = (project.build / "issues").iterdir() if (project.build / "issues").is_dir() else ()
     for folder in [f for f in folders if f.is_dir() and f.name not in published]:
         shutil.rmtree(folder)
-    return sorted(kept)
+    return tuple(sorted(kept))
 
 
 def _remove(build: Path, path: Path) -> None:
@@ -285,7 +265,7 @@ def _remove(build: Path, path: Path) -> None:
         parent.rmdir()
 
 
-def _index_for_search(project: Project) -> None:
+def index_for_search(project: Project) -> None:
     """Index the issue pages for the site's search with Pagefind (its PyPI package ships the
     binary), into a fresh folder that then replaces the old index: nothing of a page that is
     gone stays searchable."""
@@ -303,6 +283,43 @@ def _index_for_search(project: Project) -> None:
         os.replace(live, old)
     os.replace(staging, live)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def save_state(
+    project: Project,
+    inputs: Inputs,
+    site: SiteIssues,
+    files: Sequence[str],
+    warnings: Sequence[Diagnostic],
+) -> BuildState:
+    """Cache the issues modelled in this build, then record what it made from which inputs
+    (drafts left out are not recorded, so the next build checks them again)."""
+    store_issues(project, inputs, site.modelled.issues)
+    left_out = site.modelled.left_out
+    issues = {name: digest for name, digest in inputs.issues.items() if name not in left_out}
+    state = BuildState(inputs.shared, inputs.site, issues, tuple(files), tuple(warnings))
+    state.save(project)
+    return state
+
+
+def forget_in_site(project: Project, names: Sequence[str]) -> None:
+    """Make the next site build render these issues again, since they were built apart from
+    it (a draft, another PDF variant)."""
+    before = BuildState.load(project)
+    after = before.forget(names)
+    if after != before:
+        after.save(project)
+
+
+def _theme(project: Project) -> Theme:
+    from bulletin.render.html import Theme
+
+    return Theme(project.templates)
+
+
+def _stop_on_errors(diagnostics: Sequence[Diagnostic], strict: bool) -> None:
+    if has_errors(diagnostics, strict):
+        raise ContentError(diagnostics)
 
 
 def _timed(path: Path, make: Callable[[], str | bytes]) -> Output:
