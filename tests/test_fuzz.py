@@ -161,7 +161,7 @@ def render_html(sample: Sample) -> None:
     project = sample.project
     checked = validate(read_project(project, [project.issue_folder(parse_date(SAMPLE))]))
     issue = checked.issues[SAMPLE]
-    assert "</html>" in render_web(issue, sample.theme, False)
+    assert "</html>" in render_web(issue, sample.theme)
     assert "</html>" in render_print(issue, sample.theme)
 
 

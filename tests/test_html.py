@@ -250,7 +250,7 @@ def render_page(root: Path) -> list[Element] | None:
     checked = check(find_project(root), [parse_date(SAMPLE)])
     if has_errors(checked.diagnostics):
         return None
-    html = render_web(checked.issues[SAMPLE], Theme(root / "templates"), "x.pdf", "x.css")
+    html = render_web(checked.issues[SAMPLE], Theme(root / "templates"))
     path = root / "page.html"
     path.write_text(html, encoding="utf-8")
     return parse(path)

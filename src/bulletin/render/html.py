@@ -72,12 +72,10 @@ class Theme:
         return mine[-1] if mine else None
 
 
-def render_web(issue: Issue, theme: Theme, with_site: bool = True) -> str:
-    """The issue's web page, with the site's navigation when there is a site around it."""
+def render_web(issue: Issue, theme: Theme) -> str:
+    """The issue's web page, as the site shows it (with the site's navigation)."""
     template = theme.environment.get_template("web.html")
-    return template.render(
-        issue=issue, pdf_name=f"{issue.slug}.pdf", root="../../", with_site=with_site
-    )
+    return template.render(issue=issue, pdf_name=f"{issue.slug}.pdf", root="../../")
 
 
 def render_print(issue: Issue, theme: Theme) -> str:

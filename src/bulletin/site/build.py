@@ -187,7 +187,7 @@ def render_pages(project: Project, theme: Theme, issues: Sequence[Issue]) -> tup
 
     def page(issue: Issue) -> Output:
         path = project.build / issue.path / "index.html"
-        return _timed(path, lambda: render_web(issue, theme, with_site=True))
+        return _timed(path, lambda: render_web(issue, theme))
 
     with theme.errors(project.shown):
         stylesheet = _timed(project.build / WEB_CSS, lambda: theme.stylesheet("web.css"))
