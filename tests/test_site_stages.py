@@ -277,6 +277,26 @@ def test_only_stale_issues_or_those_missing_an_output_are_rendered(project):
     assert build.issues_to_render(project, published, ()) == published[:1]
 
 
+def test_warnings_of_issues_not_done_again_are_carried_to_the_next_state(project):
+    """A partial rebuild keeps the last build's warnings about the issues it did not check or
+    render again (so `--strict` still fails on them), and drops those it found afresh."""
+    inputs = _cached(project)
+    checks = [
+        Diagnostic(f"content/issues/{name}/issue.md", 2, Severity.WARNING, "", "odd")
+        for name in (SAMPLE, SECOND)
+    ]
+    pdfs = [
+        Diagnostic(f"build/issues/{name}/x.pdf", 1, Severity.WARNING, "", "font")
+        for name in (SAMPLE, SECOND)
+    ]
+    before = BuildState(warnings=(*checks, *pdfs))
+    site = issues.model_site(project, inputs, (SECOND,), strict=False, drafts=False)
+    second = [issue for issue in site.published if issue.date.isoformat() == SECOND]
+    assert build.carried_warnings(project, before, site, second) == [checks[0], pdfs[0]]
+    untouched = issues.model_site(project, inputs, (), strict=False, drafts=False)
+    assert build.carried_warnings(project, before, untouched, []) == [*checks, *pdfs]
+
+
 def test_web_pages_have_the_stylesheet_first_and_the_site_navigation(project):
     site = _modelled(project)
     theme = build._theme(project)

@@ -106,7 +106,7 @@ def _build_site(
     write_outputs(project, outputs, on_output)
     files = prune(project, site.published, before.files, outputs)
     index_for_search(project)
-    warnings = [*site.diagnostics, *pdfs.warnings]
+    warnings = [*site.diagnostics, *pdfs.warnings, *carried_warnings(project, before, site, redo)]
     save_state(project, inputs, site, files, warnings)
     return outputs, warnings
 
@@ -151,6 +151,26 @@ def kept_warnings(before: BuildState, strict: bool) -> list[Diagnostic]:
     warnings = list(before.warnings)
     _stop_on_errors(warnings, strict)
     return warnings
+
+
+def carried_warnings(
+    project: Project, before: BuildState, site: SiteIssues, redo: Sequence[Issue]
+) -> list[Diagnostic]:
+    """The last build's warnings about the issues this one did not do again: the check's, of
+    issues not checked again, and WeasyPrint's, of PDFs not rendered again."""
+    checked = set(site.modelled.issues) | site.modelled.left_out
+    rendered = {issue.date.isoformat() for issue in redo}
+    folders = [project.shown(project.issues / name) for name in site.issues if name not in checked]
+    folders += [
+        project.shown(project.build / issue.path).rstrip("/")
+        for issue in site.published
+        if issue.date.isoformat() not in rendered
+    ]
+    return [d for d in before.warnings if any(_inside(d.path, folder) for folder in folders)]
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + "/")
 
 
 def issues_to_render(
