@@ -281,6 +281,7 @@ def test_case(case: Case, project: Path) -> None:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         crash = "".join(traceback.format_exception(*result.exc_info))
         pytest.fail(f"{title}\ncrashed:\n{crash}", pytrace=False)
+    assert "Traceback" not in result.stderr, f"{title}\n{result.stderr}"
     stdout, stderr = _lines(result.stdout), _lines(result.stderr)
     expected = _outcome(case, case.stdout, case.stderr, case.exit_code)
     compared = _outcome(case, stdout, None if case.stderr is None else stderr, result.exit_code)
