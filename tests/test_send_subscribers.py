@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bulletin.diagnostics import Diagnostic
 from bulletin.errors import BulletinError
 from bulletin.mail.sendlog import SendLog
 from bulletin.mail.subscribers import RowProblem, Subscriber, address_problem, read_subscribers
+from bulletin.report import Quiet
 from conftest import SAMPLE
 from smtp_server import bulletin
 
@@ -122,3 +124,58 @@ def test_send_reports_bad_rows_and_sends_to_the_rest(sample_build, tmp_path):
         result.stdout
     )
     assert "sent 2, failed 0, skipped 0, unknown 0" in result.stdout
+
+
+class Recorder(Quiet):
+    """A reporter that records what a send run tells it."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[object, ...]] = []
+
+    def warning(self, diagnostic: Diagnostic) -> None:
+        self.events.append(("warning", str(diagnostic)))
+
+    def start(self, total: int) -> None:
+        self.events.append(("start", total))
+
+    def outcome(self, item: str, state: str, detail: str) -> None:
+        self.events.append(("outcome", item, state, detail))
+
+
+def test_a_send_run_reports_through_its_reporter_and_prints_nothing(
+    sample_build, tmp_path, capfd: pytest.CaptureFixture[str]
+):
+    from bulletin.mail.send import SendOptions, prepare, send_issue
+    from bulletin.mail.sendlog import FILE_NAME, open_log
+    from bulletin.mail.transport import Outbox
+    from bulletin.project import find_project, parse_date
+
+    root = tmp_path / "project"
+    for name in ("content", "templates", "build"):
+        shutil.copytree(sample_build.root / name, root / name)
+    csv = root / "subscribers.csv"
+    csv.write_text("email\nanna@example.org\nanna@\nANNA@example.org\nbob@example.org\n")
+    project = find_project(root)
+    edition = prepare(project, parse_date(SAMPLE), {}, real=False)
+    transport = Outbox(root / "outbox" / SAMPLE)
+    reporter = Recorder()
+    with open_log(root, FILE_NAME, record=False) as log:
+        where = (csv, "subscribers.csv")
+        summary = send_issue(edition, where, transport, log, SendOptions(), reporter)
+    assert reporter.events == [
+        (
+            "warning",
+            "subscribers.csv:3: warning: email: 'anna@' is not an email address like "
+            "name@example.org: fix or remove the row",
+        ),
+        (
+            "warning",
+            "subscribers.csv:4: warning: email: 'ANNA@example.org' is already on line 2: "
+            "remove one of the two rows",
+        ),
+        ("start", 2),
+        ("outcome", "anna@example.org", "sent", "written"),
+        ("outcome", "bob@example.org", "sent", "written"),
+    ]
+    assert (summary.sent, summary.paused) == (2, None)
+    assert capfd.readouterr() == ("", "")

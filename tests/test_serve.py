@@ -136,7 +136,8 @@ def test_rebuilds_on_change_and_shows_errors_in_every_page(server, project):
     page = server.get(PAGE)
     assert diagnostic in page.split(BANNER, 1)[1].split("</div>", 1)[0]
     assert NEW_TITLE in page, "the last good page stays"
-    assert any(line.startswith(diagnostic) for line in server.lines), "and the terminal says it"
+    # and the terminal says it (printed just after the result is published: wait for it)
+    wait_until(lambda: any(line.startswith(diagnostic) for line in server.lines))
 
     edit(item, "rank: one\n", "rank: 1\n")
     wait_until(lambda: server.status()["ok"])

@@ -52,9 +52,21 @@ class Diagnostic:
         )
 
     def __str__(self) -> str:
-        where = f"{self.path}:{max(self.line, 1)}"
-        what = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{where}: {self.severity.value}: {what}"
+        return problem_line(
+            self.path, max(self.line, 1), self.severity.value, self.field, self.message
+        )
+
+
+def problem_line(where: str, line: int | None, severity: str, field: str, message: str) -> str:
+    """The one way bulletin writes a problem: `where[:line]: severity: [field: ]message`.
+
+    where: a file as shown, an option (`--port 8000`), a variable or a destination; without
+    it the line is `severity: message`. line: in that file, when there is one. field: the
+    field or part concerned, when it helps (`policy.date`, `template`).
+    """
+    place = f"{where}:{line}" if line is not None else where
+    what = f"{field}: {message}" if field else message
+    return f"{place}: {severity}: {what}" if place else f"{severity}: {what}"
 
 
 _UNPRINTABLE = re.compile(

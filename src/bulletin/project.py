@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bulletin.diagnostics import display_path
-from bulletin.errors import BulletinError
+from bulletin.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -85,9 +85,10 @@ def find_project(root: Path) -> Project:
     """The project at `root`, or a clear error when it is not one."""
     project = Project(root.resolve())
     if not (project.content / "publication.yaml").is_file():
-        raise BulletinError(
-            f"{root}: error: not a bulletin project (no content/publication.yaml): run bulletin "
-            "in the project folder or pass --project DIR"
+        raise ConfigError(
+            str(root),
+            "not a bulletin project (no content/publication.yaml)",
+            "run bulletin in the project folder or pass --project DIR",
         )
     return project
 
@@ -99,8 +100,8 @@ def parse_date(text: str) -> dt.date:
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise BulletinError(
-            f"DATE {text!r}: error: not a real date: write it as YYYY-MM-DD, e.g. 2021-11-02"
+        raise ConfigError(
+            f"DATE {text!r}", "not a real date", "write it as YYYY-MM-DD, e.g. 2021-11-02"
         ) from None
 
 
@@ -109,8 +110,9 @@ def require_issue(project: Project, date: dt.date) -> Path:
     folder = project.issue_folder(date)
     if not folder.is_dir():
         known = ", ".join(project.issue_names()) or "none yet"
-        raise BulletinError(
-            f"{project.shown(folder)}: error: no issue dated {date.isoformat()} (issues: {known}): "
-            f"start one with 'bulletin new {date.isoformat()}'"
+        raise ConfigError(
+            project.shown(folder),
+            f"no issue dated {date.isoformat()} (issues: {known})",
+            f"start one with 'bulletin new {date.isoformat()}'",
         )
     return folder

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bulletin.errors import BulletinError
+from bulletin.errors import OutputError
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -38,23 +38,24 @@ def write_all(files: Sequence[tuple[Path, bytes]], shown: str = "") -> None:
         for temporary, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
-        raise BulletinError(_cannot_write(error, shown)) from None
+        raise _cannot_write(error, shown) from None
 
 
-def _cannot_write(error: OSError, shown: str) -> str:
-    """The one line for a failed write: what is in the way, else the system's reason."""
+def _cannot_write(error: OSError, shown: str) -> OutputError:
+    """The error for a failed write: what is in the way, else the system's reason."""
     where = Path(error.filename) if error.filename else None
     if where is not None and error.errno in (errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
         blocked = _in_the_way(where)
         if blocked is not None:
-            return f"{_shown(blocked[0], shown)}: error: cannot write: {blocked[1]}"
+            path, (what, fix) = blocked
+            return OutputError(_shown(path, shown), f"cannot write: {what}", fix)
     place = _shown(where, shown) if where is not None else shown or "build/"
-    return (
-        f"{place}: error: cannot write ({error.strerror}): check the folder and the free disk space"
+    return OutputError(
+        place, f"cannot write ({error.strerror})", "check the folder and the free disk space"
     )
 
 
-def _in_the_way(path: Path) -> tuple[Path, str] | None:
+def _in_the_way(path: Path) -> tuple[Path, tuple[str, str]] | None:
     """The first of `path`'s parents, or `path`, that stops a folder being made there or a
     file being renamed to it, with what it is and how to clear it; None if none does."""
     for part in [*reversed(path.parents), path]:
@@ -62,14 +63,18 @@ def _in_the_way(path: Path) -> tuple[Path, str] | None:
             link = os.readlink(part)
             target = os.path.normpath(os.path.join(part.parent, link))
             if _loops(part):
-                return part, f"is a link to {link!r}, which leads round in a loop: remove the link"
+                return part, (
+                    f"is a link to {link!r}, which leads round in a loop",
+                    "remove the link",
+                )
             return part, (
-                f"is a link to {link!r}, which does not exist: create {target} or remove the link"
+                f"is a link to {link!r}, which does not exist",
+                f"create {target} or remove the link",
             )
         if part == path and part.is_dir():
-            return part, "is a folder, where the file must go: move it away"
+            return part, ("is a folder, where the file must go", "move it away")
         if part.exists() and not part.is_dir():
-            return part, "is a file, not a folder: move it away"
+            return part, ("is a file, not a folder", "move it away")
         if not part.exists():
             return None
     return None

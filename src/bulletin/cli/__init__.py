@@ -7,12 +7,39 @@ The group and the entry point are here; the commands are in `content` (check, bu
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import sys
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from bulletin.project import Project
+
 _debug = False
+
+
+@dataclass(frozen=True)
+class Session:
+    """What every command is given (`click.pass_obj`): the folder of --project, and the project
+    in it, found when a command first asks, so that `--help` works anywhere."""
+
+    folder: Path
+
+    @cached_property
+    def project(self) -> Project:
+        """The project in `folder`, found once; a one-line error when there is none."""
+        from bulletin.project import find_project
+
+        return find_project(self.folder)
+
+    def command(self, *arguments: str) -> str:
+        """The bulletin command line that does `arguments` for this project, ready to paste."""
+        project = () if self.folder == Path(".") else ("--project", str(self.folder))
+        return shlex.join(["bulletin", *project, *arguments])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,7 +58,7 @@ def cli(ctx: click.Context, project_dir: Path, debug: bool) -> None:
     """Write a policy-analysis bulletin as Markdown; check it; build its PDF and web page."""
     global _debug
     _debug = debug
-    ctx.obj = project_dir
+    ctx.obj = Session(project_dir)
 
 
 def _dates(arguments: tuple[str, ...]) -> list[dt.date] | None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from bulletin.cli import _dates, _size, cli
+from bulletin.cli import Session, _dates, _size, cli
+from bulletin.diagnostics import Diagnostic
 from bulletin.render.standards import PDF_VARIANTS
+from bulletin.report import Quiet
 
 
 @cli.command()
@@ -24,7 +27,7 @@ from bulletin.render.standards import PDF_VARIANTS
     help="Print diagnostics as text lines or as JSON.",
 )
 @click.pass_obj
-def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format: str) -> None:
+def check(session: Session, dates: tuple[str, ...], strict: bool, output_format: str) -> None:
     """Check issues (all of them when no DATE is given) and report every problem.
 
     Each problem is printed as `path:line: error|warning: field: message`.
@@ -32,10 +35,8 @@ def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format
     """
     from bulletin.content.validate import check as check_issues
     from bulletin.diagnostics import Severity, has_errors, to_json
-    from bulletin.project import find_project
 
-    project = find_project(project_dir)
-    checked = check_issues(project, _dates(dates))
+    checked = check_issues(session.project, _dates(dates))
     diagnostics, issues = checked.diagnostics, len(checked.folders)
     if output_format == "json":
         click.echo(to_json(diagnostics))
@@ -65,7 +66,7 @@ def check(project_dir: Path, dates: tuple[str, ...], strict: bool, output_format
 @click.option("--drafts", is_flag=True, help="Put issues marked draft on the site too.")
 @click.pass_obj
 def build(
-    project_dir: Path, dates: tuple[str, ...], strict: bool, pdf_variant: str, drafts: bool
+    session: Session, dates: tuple[str, ...], strict: bool, pdf_variant: str, drafts: bool
 ) -> None:
     """Check, then build the given issues' web pages and PDFs under build/.
 
@@ -74,18 +75,15 @@ def build(
     redoing only what changed since the last build. Nothing is written when the check finds
     errors; each file is replaced atomically.
     """
-    from bulletin.project import find_project
     from bulletin.site.build import Output
     from bulletin.site.build import build as build_issues
 
-    project = find_project(project_dir)
+    project = session.project
     start = time.perf_counter()
+    progress = _BuildProgress(project.shown)
 
     def report(output: Output) -> None:
-        click.echo(
-            f"wrote {project.shown(output.path)} ({_size(len(output.data))}, "
-            f"{output.seconds * 1000:.0f} ms)"
-        )
+        progress.wrote(output.path, len(output.data), output.seconds)
 
     outputs, warnings = build_issues(
         project,
@@ -96,23 +94,37 @@ def build(
         on_output=report,
     )
     for warning in warnings:
-        click.echo(str(warning), err=True)
+        progress.warning(warning)
     done = "built" if outputs else "nothing changed: up to date"
     click.echo(f"{done} in {time.perf_counter() - start:.2f} s", err=True)
+
+
+class _BuildProgress(Quiet):
+    """Draws `bulletin build`: each file written, with its size and render time, on stdout;
+    the check's warnings on stderr."""
+
+    def __init__(self, shown: Callable[[Path], str]) -> None:
+        self.shown = shown
+
+    def wrote(self, path: Path, size: int, seconds: float) -> None:
+        click.echo(f"wrote {self.shown(path)} ({_size(size)}, {seconds * 1000:.0f} ms)")
+
+    def warning(self, diagnostic: Diagnostic) -> None:
+        click.echo(str(diagnostic), err=True)
 
 
 @cli.command()
 @click.argument("date", metavar="DATE")
 @click.pass_obj
-def new(project_dir: Path, date: str) -> None:
+def new(session: Session, date: str) -> None:
     """Start a new issue: scaffold content/issues/DATE/ with every required field and a hint.
 
     Authors and editorial team are copied from the latest issue.
     """
     from bulletin.content.scaffold import scaffold_issue
-    from bulletin.project import find_project, parse_date
+    from bulletin.project import parse_date
 
-    project = find_project(project_dir)
+    project = session.project
     for path in scaffold_issue(project, parse_date(date)):
         click.echo(f"created {project.shown(path)}")
     click.echo(f"fill in the hints, then run 'bulletin check {date}'", err=True)

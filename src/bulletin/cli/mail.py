@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
-from bulletin.cli import cli
-from bulletin.diagnostics import printable
+from bulletin.cli import Session, cli
+from bulletin.diagnostics import Diagnostic, printable
+from bulletin.report import Quiet
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+    from bulletin.mail.send import Edition, SendOptions, Summary
+    from bulletin.mail.transport import Transport
+    from bulletin.project import Project
 
 
 @cli.command()
@@ -71,15 +78,19 @@ from bulletin.diagnostics import printable
     show_default=True,
     help="Pause the run after this many errors in a row.",
 )
-@click.pass_context
+@click.pass_obj
 def send(
-    ctx: click.Context,
-    /,
+    session: Session,
     date: str,
     subscribers: Path | None,
     test_address: str | None,
     smtp_url: str | None,
-    **options: Any,
+    rate: float,
+    retry_failed: bool,
+    resend_unknown: bool,
+    retries: int,
+    backoff: float,
+    pause_after: int,
 ) -> None:
     """Mail an issue to the subscribers in --to, or one [TEST] copy to --test ADDRESS.
 
@@ -89,37 +100,45 @@ def send(
     """
     import os
 
-    from bulletin.mail.send import prepare
+    from bulletin.mail.send import SendOptions, prepare
     from bulletin.mail.transport import open_transport
-    from bulletin.project import find_project, parse_date
+    from bulletin.project import parse_date
 
     if (subscribers is None) == (test_address is None):
         raise click.UsageError("give either --to SUBSCRIBERS.csv or --test ADDRESS")
-    project = find_project(ctx.obj)
+    project = session.project
     day = parse_date(date).isoformat()
-    given = ctx.get_parameter_source("smtp_url") is click.core.ParameterSource.COMMANDLINE
-    source = "--smtp" if given else "BULLETIN_SMTP_URL"
+    given = click.get_current_context().get_parameter_source("smtp_url")
+    source = "--smtp" if given is click.core.ParameterSource.COMMANDLINE else "BULLETIN_SMTP_URL"
     transport = open_transport(smtp_url, source, project.root / "outbox", day, os.environ)
     edition = prepare(project, parse_date(date), os.environ, transport.records, bool(test_address))
     if test_address:
         _send_test(edition, test_address, transport)
     else:
         assert subscribers is not None
+        options = SendOptions(
+            rate=rate,
+            retries=retries,
+            backoff=backoff,
+            pause_after=pause_after,
+            retry_failed=retry_failed,
+            resend_unknown=resend_unknown,
+        )
         again = (
-            _command(ctx.obj, "send", day, "--to", str(subscribers), "--resend-unknown"),
-            _command(ctx.obj, "send-log", day, "--state", "unknown"),
+            session.command("send", day, "--to", str(subscribers), "--resend-unknown"),
+            session.command("send-log", day, "--state", "unknown"),
         )
         _send_all(project, edition, subscribers, transport, options, again)
 
 
-def _send_test(edition: Any, address: str, transport: Any) -> None:
-    from bulletin.errors import BulletinError
+def _send_test(edition: Edition, address: str, transport: Transport) -> None:
+    from bulletin.errors import ConfigError
     from bulletin.mail.send import send_test
     from bulletin.mail.subscribers import address_problem
 
     problem = address_problem(address)
     if problem:
-        raise BulletinError(f"--test: error: {problem}")
+        raise ConfigError("--test", problem)
     reply = send_test(edition, address, transport)
     click.echo(
         printable(
@@ -128,30 +147,23 @@ def _send_test(edition: Any, address: str, transport: Any) -> None:
     )
 
 
-def _command(project_dir: Path, *arguments: str) -> str:
-    """The bulletin command line that does `arguments` for this project, ready to paste."""
-    project = () if project_dir == Path(".") else ("--project", str(project_dir))
-    return shlex.join(["bulletin", *project, *arguments])
-
-
 def _send_all(
-    project: Any,
-    edition: Any,
+    project: Project,
+    edition: Edition,
     subscribers: Path,
-    transport: Any,
-    options: dict[str, Any],
+    transport: Transport,
+    options: SendOptions,
     again: tuple[str, str],
 ) -> None:
     """Send to the list; `again`: the commands that resend to the unknown and list them."""
-    from bulletin.mail.send import SendOptions, send_issue
+    from bulletin.mail.send import send_issue
     from bulletin.mail.sendlog import FILE_NAME, open_log
 
     start = time.perf_counter()
     progress = _SendProgress(edition.key)
     with open_log(project.root, FILE_NAME, transport.records) as log:
         where = (subscribers, project.shown(subscribers))
-        reporter: Any = progress
-        summary = send_issue(edition, where, transport, log, SendOptions(**options), reporter)
+        summary = send_issue(edition, where, transport, log, options, progress)
     progress.close()
     seconds = time.perf_counter() - start
     for line in progress.failures:
@@ -175,7 +187,7 @@ def _send_all(
     _send_notes(summary, edition, transport.records, again)
 
 
-def _unknown_notes(summary: Any, again: tuple[str, str]) -> list[str]:
+def _unknown_notes(summary: Summary, again: tuple[str, str]) -> list[str]:
     """What the unknown recipients went through, that they were not sent the issue again, and
     the commands (`again`) that send them another copy and list them."""
     causes = []
@@ -199,10 +211,10 @@ def _unknown_notes(summary: Any, again: tuple[str, str]) -> list[str]:
     ]
 
 
-def _send_notes(summary: Any, edition: Any, recorded: bool, again: tuple[str, str]) -> None:
+def _send_notes(summary: Summary, edition: Edition, recorded: bool, again: tuple[str, str]) -> None:
     """What the summary line needs explained; the pause, or recipients left pending, as the
     error that ends the command (exit code 1)."""
-    from bulletin.errors import BulletinError
+    from bulletin.errors import DeliveryError
     from bulletin.mail.send import PREVIEW_SECRET
 
     if summary.unknown:
@@ -219,43 +231,45 @@ def _send_notes(summary: Any, edition: Any, recorded: bool, again: tuple[str, st
             err=True,
         )
     if summary.paused:
-        raise BulletinError(summary.paused)
+        raise summary.paused
     if summary.pending > 0:
-        raise BulletinError(
-            f"{edition.key}: error: {summary.pending} recipient(s) left pending: run the same "
-            "command again to resume"
+        raise DeliveryError(
+            edition.key,
+            f"{summary.pending} recipient(s) left pending",
+            "run the same command again to resume",
         )
 
 
-class _SendProgress:  # a bulletin.send.Reporter, not imported until `send` runs
+class _SendProgress(Quiet):
     """Draws `bulletin send`'s progress bar; keeps the first failures to list at the end."""
 
     shown = 20
 
     def __init__(self, issue: str) -> None:
         self.issue = issue
-        self.bar: Any = None
+        self.bar: ProgressBar[int] | None = None
         self.failures: list[str] = []
         self.more = 0
 
-    def problem(self, problem: object) -> None:
-        click.echo(str(problem), err=True)
+    def warning(self, diagnostic: Diagnostic) -> None:
+        click.echo(str(diagnostic), err=True)
 
     def start(self, total: int) -> None:
         self.bar = click.progressbar(length=total, label="sending", file=sys.stderr, show_pos=True)
         self.bar.render_progress()
 
-    def outcome(self, subscriber: Any, state: str, detail: str) -> None:
-        self.bar.update(1)
+    def outcome(self, item: str, state: str, detail: str) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
         if state != "sent":
             if len(self.failures) < self.shown:
-                self.failures.append(f"{state}: {subscriber.email}: {detail}")
+                self.failures.append(f"{state}: {item}: {detail}")
             else:
                 self.more += 1
 
-    def retry(self, subscriber: Any, detail: str, seconds: float) -> None:
+    def retry(self, item: str, detail: str, seconds: float) -> None:
         start = "\n" if sys.stderr.isatty() else ""  # below the progress bar
-        line = f"retrying {subscriber.email} in {seconds:g} s: {detail}"
+        line = f"retrying {item} in {seconds:g} s: {detail}"
         click.echo(start + printable(line), err=True)
 
     def close(self) -> None:
@@ -275,15 +289,15 @@ class _SendProgress:  # a bulletin.send.Reporter, not imported until `send` runs
     help="List the recipients in this state (repeatable); default: failed and unknown.",
 )
 @click.pass_obj
-def send_log(project_dir: Path, date: str, states: tuple[str, ...]) -> None:
+def send_log(session: Session, date: str, states: tuple[str, ...]) -> None:
     """Show where an issue's recipients stand: how many sent, failed, unknown, pending.
 
     Lists the failed and unknown recipients with the relay's last answer (or those in --state).
     """
     from bulletin.mail.sendlog import FILE_NAME, State, open_log
-    from bulletin.project import find_project, parse_date
+    from bulletin.project import parse_date
 
-    project = find_project(project_dir)
+    project = session.project
     day = parse_date(date).isoformat()
     with open_log(project.root, FILE_NAME, record=False) as log:
         counts = log.counts(day)

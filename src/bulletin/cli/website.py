@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from bulletin.cli import _size, cli
+from bulletin.cli import Session, _size, cli
 from bulletin.diagnostics import printable
+from bulletin.report import Quiet
 
 
 @cli.command()
@@ -23,14 +22,13 @@ from bulletin.diagnostics import printable
 )
 @click.option("--drafts", is_flag=True, help="Put issues marked draft on the site too.")
 @click.pass_obj
-def serve(project_dir: Path, port: int, no_watch: bool, drafts: bool) -> None:
+def serve(session: Session, port: int, no_watch: bool, drafts: bool) -> None:
     """Preview the whole site: build it, serve build/ on 127.0.0.1, rebuild on change.
 
     Open pages reload after each rebuild; when the check or a template fails, the last good
     pages stay, with the problems listed at the top. Stop with Ctrl-C.
     """
-    from bulletin.errors import BulletinError
-    from bulletin.project import find_project
+    from bulletin.errors import ConfigError
     from bulletin.site.serve import BuildResult, Preview, PreviewServer
 
     def report(result: BuildResult) -> None:
@@ -42,13 +40,14 @@ def serve(project_dir: Path, port: int, no_watch: bool, drafts: bool) -> None:
         for line in result.diagnostics:
             click.echo(printable(line))
 
-    preview = Preview(find_project(project_dir), on_build=report, drafts=drafts)
+    preview = Preview(session.project, on_build=report, drafts=drafts)
     try:
         server = PreviewServer(preview, port)
     except OSError as error:
-        raise BulletinError(
-            f"--port {port}: error: cannot serve there ({error.strerror}): "
-            "pass another port, or --port 0 for any free one"
+        raise ConfigError(
+            f"--port {port}",
+            f"cannot serve there ({error.strerror})",
+            "pass another port, or --port 0 for any free one",
         ) from None
     click.echo(printable(f"serving {server.url} (Ctrl-C to stop)"))
     try:
@@ -70,7 +69,7 @@ def serve(project_dir: Path, port: int, no_watch: bool, drafts: bool) -> None:
     help="Releases to keep at DEST, the live one included; older ones are deleted.",
 )
 @click.pass_obj
-def publish(project_dir: Path, destination: str, dry_run: bool, keep: int) -> None:
+def publish(session: Session, destination: str, dry_run: bool, keep: int) -> None:
     """Deploy build/ to DEST atomically: readers see the old site or the new one, never a mix.
 
     DEST is a folder (a path or file:///path) or an rsync destination (user@host:path over SSH,
@@ -82,11 +81,10 @@ def publish(project_dir: Path, destination: str, dry_run: bool, keep: int) -> No
     """
     import os
 
-    from bulletin.project import find_project
     from bulletin.site.publish import parse_target, plan
     from bulletin.site.publish import publish as deploy
 
-    project = find_project(project_dir)
+    project = session.project
     target = parse_target(destination, os.environ)
     if dry_run:
         changes = plan(project, target)
@@ -97,12 +95,18 @@ def publish(project_dir: Path, destination: str, dry_run: bool, keep: int) -> No
             err=True,
         )
         return
-    release = deploy(
-        project, target, keep, report=lambda line: click.echo(printable(line), err=True)
-    )
+    release = deploy(project, target, keep, reporter=_Steps())
     click.echo(
         printable(
             f"published release {release.release} to {release.destination}: "
             f"{release.files} files, {_size(release.bytes)}, {release.seconds:.2f} s"
         )
     )
+
+
+class _Steps(Quiet):
+    """Draws each step of a piece of work as a line on stderr (publish: copied, switched,
+    pruned)."""
+
+    def step(self, message: str) -> None:
+        click.echo(printable(message), err=True)

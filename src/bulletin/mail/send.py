@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bulletin.content.model import Issue
 from bulletin.diagnostics import has_errors
-from bulletin.errors import BulletinError, ContentError
+from bulletin.errors import ConfigError, ContentError, DeliveryError, OutputError
 from bulletin.mail.message import EmailSettings, Letter, compose, email_settings, unsubscribe_url
 from bulletin.mail.sendlog import SendLog, State
 from bulletin.mail.subscribers import RowProblem, Subscriber, read_subscribers
@@ -18,12 +18,14 @@ from bulletin.mail.transport import (
     DeliveryFailure,
     Outbox,
     PermanentFailure,
+    RelaySetupError,
     TemporaryFailure,
     Transport,
     UnknownOutcome,
 )
 from bulletin.project import Project
 from bulletin.render.html import Theme
+from bulletin.report import Reporter
 
 SECRET_VARIABLE = "BULLETIN_UNSUBSCRIBE_SECRET"
 PREVIEW_SECRET = b"preview: not a real secret"
@@ -75,8 +77,9 @@ class Summary:
     broke after it had the whole message, before it confirmed it, and the rest: this run
     stopped as their message was handed over; found_unknown: left by a run that crashed).
     pending: left for the next run.
-    bad_rows: rows skipped, by kind (invalid, duplicate). paused: why the run stopped early, as
-    the one line to show.
+    bad_rows: rows skipped, by kind (invalid, duplicate). paused: why the run stopped early
+    (too many errors in a row, the relay's setup refused, interrupted), as the error that ends
+    the command; None when the run went through the list.
     """
 
     listed: int = 0
@@ -89,23 +92,7 @@ class Summary:
     skipped: int = 0
     unknown: int = 0
     pending: int = 0
-    paused: str = ""
-
-
-class Reporter:
-    """Receives a run's progress; the CLI draws it, the library never prints."""
-
-    def problem(self, problem: RowProblem) -> None:
-        """A row of the list that is skipped."""
-
-    def start(self, total: int) -> None:
-        """How many recipients this run will try."""
-
-    def outcome(self, subscriber: Subscriber, state: State, detail: str) -> None:
-        """One recipient done: sent, failed, unknown, or left pending."""
-
-    def retry(self, subscriber: Subscriber, detail: str, seconds: float) -> None:
-        """A temporary failure; the next attempt comes after `seconds`."""
+    paused: DeliveryError | None = None
 
 
 def prepare(
@@ -136,15 +123,16 @@ def _built_pdf(project: Project, issue: Issue) -> Path:
     pdf: Path = project.build / issue.path / f"{issue.slug}.pdf"
     date = issue.date.isoformat()
     if not pdf.is_file():
-        raise BulletinError(
-            f"{project.shown(pdf)}: error: the PDF is not built: run 'bulletin build {date}' first"
+        raise OutputError(
+            project.shown(pdf), "the PDF is not built", f"run 'bulletin build {date}' first"
         )
     folder = project.issue_folder(issue.date)
     newer = [p for p in folder.rglob("*") if p.stat().st_mtime > pdf.stat().st_mtime]
     if newer:
-        raise BulletinError(
-            f"{project.shown(pdf)}: error: older than {project.shown(newer[0])}: run "
-            f"'bulletin build {date}' so that the PDF matches the issue"
+        raise OutputError(
+            project.shown(pdf),
+            f"older than {project.shown(newer[0])}",
+            f"run 'bulletin build {date}' so that the PDF matches the issue",
         )
     return pdf
 
@@ -154,9 +142,11 @@ def _secret(env: Mapping[str, str], real: bool) -> bytes:
     if secret:
         return secret.encode()
     if real:
-        raise BulletinError(
-            f"{SECRET_VARIABLE}: error: not set: the unsubscribe links are signed with it; set "
-            "the secret the website's unsubscribe page checks (see docs/sending.md)"
+        raise ConfigError(
+            SECRET_VARIABLE,
+            "not set",
+            "the unsubscribe links are signed with it; set the secret the website's "
+            "unsubscribe page checks (see docs/sending.md)",
         )
     return PREVIEW_SECRET
 
@@ -167,8 +157,8 @@ def send_test(edition: Edition, address: str, transport: Transport) -> str:
     try:
         return transport.deliver(edition.settings.sender.addr_spec, address, data, lambda: None)
     except DeliveryFailure as failure:
-        raise BulletinError(
-            f"{address}: error: the test message was not delivered: {failure.detail}"
+        raise DeliveryError(
+            address, f"the test message was not delivered: {failure.detail}"
         ) from None
     finally:
         transport.close()
@@ -203,11 +193,12 @@ def send_issue(
         for subscriber in log.todo(edition.key, states):
             run.deliver(subscriber)
     except _Paused as pause:
-        summary.paused = f"{edition.key}: error: {pause}"
-    except BulletinError as error:  # the relay refused TLS or the login
-        summary.paused = error.format_message()
+        fix = "fix the cause, then run the same command again to resume"
+        summary.paused = DeliveryError(edition.key, str(pause), fix)
+    except RelaySetupError as error:  # no message can go through until the setup is fixed
+        summary.paused = error
     except KeyboardInterrupt:
-        summary.paused = f"{edition.key}: error: interrupted: run the same command to resume"
+        summary.paused = DeliveryError(edition.key, "interrupted", "run the same command to resume")
     finally:
         transport.close()
         summary.new_unknown += log.settle(edition.key)
@@ -222,7 +213,7 @@ def _list(
 
     def problem(found: RowProblem) -> None:
         summary.bad_rows[found.kind] = summary.bad_rows.get(found.kind, 0) + 1
-        reporter.problem(found)
+        reporter.warning(found.diagnostic)
 
     def duplicate(subscriber: Subscriber, first: int) -> None:
         message = f"{subscriber.email!r} is already on line {first}: remove one of the two rows"
@@ -273,7 +264,7 @@ class _Run:
                 self._gave_up(subscriber, failure)
                 return
             seconds = self.options.backoff * 2**attempt
-            self.reporter.retry(subscriber, failure.detail, seconds)
+            self.reporter.retry(subscriber.email, failure.detail, seconds)
             time.sleep(seconds)
             attempt += 1
 
@@ -305,7 +296,7 @@ class _Run:
         counted in the log (marked pending), so this mark adds none."""
         tries = self.options.retries + 1
         if failure.connection:
-            self.reporter.outcome(subscriber, State.PENDING, failure.detail)
+            self.reporter.outcome(subscriber.email, State.PENDING, failure.detail)
             return
         detail = f"{failure.detail} (deferred {tries} times)"
         self._finish(subscriber, State.FAILED, detail, attempts=0)
@@ -326,15 +317,12 @@ class _Run:
         elif state is State.UNKNOWN:
             self.summary.new_unknown += 1
             self.summary.dropped += 1
-        self.reporter.outcome(subscriber, state, detail)
+        self.reporter.outcome(subscriber.email, state, detail)
 
     def _error(self, detail: str) -> None:
         self.errors += 1
         if self.errors >= self.options.pause_after:
-            raise _Paused(
-                f"paused after {self.errors} consecutive errors (the last: {detail}): "
-                "fix the cause, then run the same command again to resume"
-            )
+            raise _Paused(f"paused after {self.errors} consecutive errors (the last: {detail})")
 
     def _pace(self) -> None:
         if not self.interval:

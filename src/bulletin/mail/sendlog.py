@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from bulletin.errors import BulletinError
+from bulletin.errors import OutputError
 from bulletin.mail.subscribers import Subscriber
 
 FILE_NAME = "sendlog.sqlite3"
@@ -76,15 +76,14 @@ class SendLog:
             self.db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
             self._prepare()
         except sqlite3.DatabaseError as error:
-            raise BulletinError(
-                f"{shown}: error: not a readable send log ({error}): move the file away "
-                "to start a new log"
+            raise OutputError(
+                shown, f"not a readable send log ({error})", "move the file away to start a new log"
             ) from None
 
     def _prepare(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > VERSION:
-            raise BulletinError(f"{self.shown}: error: made by a newer bulletin: upgrade bulletin")
+            raise OutputError(self.shown, "made by a newer bulletin", "upgrade bulletin")
         if self.record:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # FULL for `sending` marks: see mark()
@@ -110,9 +109,10 @@ class SendLog:
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BulletinError(
-                f"{self.shown}: error: another 'bulletin send' is running for this project: "
-                "wait for it to finish, then run this one again"
+            raise OutputError(
+                self.shown,
+                "another 'bulletin send' is running for this project",
+                "wait for it to finish, then run this one again",
             ) from None
         return self.settle(issue)
 

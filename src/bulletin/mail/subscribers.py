@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bulletin.content.values import ADDRESS, HEADER_UNSAFE
-from bulletin.diagnostics import did_you_mean, printable
-from bulletin.errors import BulletinError
+from bulletin.diagnostics import Diagnostic, Severity, did_you_mean, printable
+from bulletin.errors import ConfigError
 
 _SPACE = re.compile(r"\s+")
 
@@ -44,8 +44,13 @@ class RowProblem:
     message: str
     kind: str
 
+    @property
+    def diagnostic(self) -> Diagnostic:
+        """The problem as a warning on its line of the list."""
+        return Diagnostic(self.path, self.line, Severity.WARNING, self.field, self.message)
+
     def __str__(self) -> str:
-        return printable(f"{self.path}:{self.line}: warning: {self.field}: {self.message}")
+        return str(self.diagnostic)
 
 
 def address_problem(email: str) -> str | None:
@@ -81,23 +86,23 @@ def read_subscribers(
     """The valid rows of the CSV file, one at a time; each bad row goes to `on_problem`.
 
     Duplicates are not found here (see `sendlog`, which remembers every address of the list).
-    Raises BulletinError when the file cannot be read or has no `email` column.
+    Raises ConfigError when the file cannot be read or has no `email` column.
     """
     try:
         with path.open(encoding="utf-8-sig", newline="") as file:
             yield from _rows(file, shown, on_problem)
     except FileNotFoundError:
-        raise BulletinError(
-            f"{shown}: error: no such subscriber list: give the path of a CSV file "
-            "with an 'email' column"
+        raise ConfigError(
+            shown, "no such subscriber list", "give the path of a CSV file with an 'email' column"
         ) from None
     except UnicodeDecodeError as error:
-        raise BulletinError(
-            f"{shown}: error: not UTF-8 ({error.reason} at byte {error.start}): "
-            "save the list as CSV UTF-8"
+        raise ConfigError(
+            shown,
+            f"not UTF-8 ({error.reason} at byte {error.start})",
+            "save the list as CSV UTF-8",
         ) from None
     except csv.Error as error:
-        raise BulletinError(f"{shown}: error: not a readable CSV file: {error}") from None
+        raise ConfigError(shown, f"not a readable CSV file: {error}") from None
 
 
 def _rows(
@@ -134,7 +139,9 @@ def _email_column(columns: list[str], shown: str) -> int:
     if "email" in columns:
         return columns.index("email")
     found = ", ".join(repr(c) for c in columns if c) or "none"
-    raise BulletinError(
-        f"{shown}:1: error: no 'email' column{did_you_mean('email', columns)} (columns: {found}): "
-        "the first row names the columns, e.g. 'email,name'"
+    raise ConfigError(
+        shown,
+        f"no 'email' column{did_you_mean('email', columns)} (columns: {found})",
+        "the first row names the columns, e.g. 'email,name'",
+        line=1,
     )

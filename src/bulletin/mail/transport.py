@@ -15,7 +15,8 @@ from typing import Protocol
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
 
 from bulletin.diagnostics import did_you_mean, display_path
-from bulletin.errors import BulletinError
+from bulletin.errors import ConfigError, DeliveryError
+from bulletin.secrets import MASK, mask, mask_url
 
 PORTS = {"smtp": 587, "smtps": 465}
 OPTIONS = ("cafile", "timeout")
@@ -45,6 +46,12 @@ class PermanentFailure(DeliveryFailure):
 
 class UnknownOutcome(DeliveryFailure):
     """The link broke after the whole message was sent: the relay may have accepted it."""
+
+
+class RelaySetupError(DeliveryError):
+    """The connection to the relay cannot be set up as configured: its certificate is not
+    trusted, TLS or STARTTLS fails, it offers no login, refuses the login, or the CA file
+    cannot be loaded. No message can go through until the setup is fixed: a send stops."""
 
 
 class Transport(Protocol):
@@ -81,15 +88,15 @@ class Relay:
     @property
     def shown(self) -> str:
         login = (
-            f"{quote(self.user, safe='')}{':***' if self.password else ''}@" if self.user else ""
+            f"{quote(self.user, safe='')}{':' + MASK if self.password else ''}@"
+            if self.user
+            else ""
         )
         return f"{self.scheme}://{login}{self.host}:{self.port}"
 
     def mask(self, text: str) -> str:
         """`text` with the password, plain or percent-encoded, replaced by ***."""
-        for secret in {self.password, quote(self.password, safe="")} - {""}:
-            text = text.replace(secret, "***")
-        return text
+        return mask(text, self.password)
 
 
 def open_transport(
@@ -110,18 +117,17 @@ def parse_relay(url: str, source: str, env: Mapping[str, str]) -> Relay:
     """The relay of an smtp:// or smtps:// URL; user and password from it or from `env`."""
     parts = _split(url, source)
     password = unquote(parts.password or "") or env.get("BULLETIN_SMTP_PASSWORD", "")
-    masked = _masked(url)
+    masked = mask_url(url)
     if parts.scheme not in PORTS or not parts.hostname:
-        raise BulletinError(f"{source}: error: {masked!r} is not a relay address: {USAGE}")
+        raise ConfigError(source, f"{masked!r} is not a relay address", USAGE)
     try:
         port = parts.port or PORTS[parts.scheme]
     except ValueError:
-        raise BulletinError(f"{source}: error: bad port in {masked!r}: {USAGE}") from None
+        raise ConfigError(source, f"bad port in {masked!r}", USAGE) from None
     user = unquote(parts.username or "") or env.get("BULLETIN_SMTP_USER", "")
     if user and not password:
-        raise BulletinError(
-            f"{source}: error: no password for {user!r}: put it in the URL or in "
-            "BULLETIN_SMTP_PASSWORD"
+        raise ConfigError(
+            source, f"no password for {user!r}", "put it in the URL or in BULLETIN_SMTP_PASSWORD"
         )
     options = _options(parts.query, source, masked)
     return Relay(parts.scheme, parts.hostname, port, user, password, **options)  # type: ignore[arg-type]
@@ -132,36 +138,27 @@ def _split(url: str, source: str) -> SplitResult:
     try:
         return urlsplit(url)
     except ValueError as error:  # e.g. "Invalid IPv6 URL": an unclosed [
-        raise BulletinError(
-            f"{source}: error: {_masked(url)!r} is not a valid URL ({error}): {USAGE}"
+        raise ConfigError(
+            source, f"{mask_url(url)!r} is not a valid URL ({error})", USAGE
         ) from None
-
-
-def _masked(url: str) -> str:
-    """`url` with the password of its user part masked: all between the first ":" and the
-    last "@" before the path, as urlsplit reads it (also for a URL urlsplit refuses)."""
-    scheme, separator, rest = url.partition("://")
-    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    login, at, address = netloc.rpartition("@")
-    if not separator or not at or ":" not in login:
-        return url
-    return f"{scheme}://{login.partition(':')[0]}:***@{address}{rest[len(netloc) :]}"
 
 
 def _options(query: str, source: str, masked: str) -> dict[str, object]:
     options: dict[str, object] = {}
     for key, value in parse_qsl(query):
         if key not in OPTIONS:
-            raise BulletinError(
-                f"{source}: error: unknown option {key!r}{did_you_mean(key, OPTIONS)}: "
-                f"the options are {', '.join(OPTIONS)}"
+            raise ConfigError(
+                source,
+                f"unknown option {key!r}{did_you_mean(key, OPTIONS)}",
+                f"the options are {', '.join(OPTIONS)}",
             )
         if key == "timeout":
             options[key] = _timeout(value, source, masked)
         elif not Path(value).is_file():
-            raise BulletinError(
-                f"{source}: error: cafile={value!r} in {masked!r} is not a file: name the "
-                "file of the CA certificate(s) that signed the relay's certificate (PEM)"
+            raise ConfigError(
+                source,
+                f"cafile={value!r} in {masked!r} is not a file",
+                "name the file of the CA certificate(s) that signed the relay's certificate (PEM)",
             )
         else:
             options[key] = value
@@ -174,9 +171,11 @@ def _timeout(value: str, source: str, masked: str) -> float:
     except ValueError:
         seconds = math.nan
     if not 0 < seconds <= MAX_TIMEOUT:  # also refuses nan
-        raise BulletinError(
-            f"{source}: error: timeout={value!r} in {masked!r} is not a number of seconds "
-            f"above 0 (and at most {MAX_TIMEOUT:g}): e.g. ?timeout=30"
+        raise ConfigError(
+            source,
+            f"timeout={value!r} in {masked!r} is not a number of seconds above 0 "
+            f"(and at most {MAX_TIMEOUT:g})",
+            "e.g. ?timeout=30",
         )
     return seconds
 
@@ -265,26 +264,26 @@ class Smtp:
             if relay.user:
                 smtp.login(relay.user, relay.password)
         except ssl.SSLCertVerificationError as error:
-            raise BulletinError(
-                f"{self.shown}: error: the relay's certificate is not trusted "
-                f"({error.verify_message}): fix its certificate, or name the CA file with "
-                "?cafile=PATH"
+            raise RelaySetupError(
+                self.shown,
+                f"the relay's certificate is not trusted ({error.verify_message})",
+                "fix its certificate, or name the CA file with ?cafile=PATH",
             ) from None
         except (ssl.SSLEOFError, ssl.SSLZeroReturnError) as error:  # closed mid-handshake
             detail = self._say("cannot connect", error)  # a busy relay may do that: retry
             raise TemporaryFailure(detail, connection=True) from None
         except ssl.SSLError as error:  # a handshake that cannot succeed: a setup to fix
-            raise BulletinError(self._handshake_failed(error)) from None
+            raise self._handshake_failed(error) from None
         except smtplib.SMTPNotSupportedError:
-            raise BulletinError(
-                f"{self.shown}: error: the relay does not offer a login (AUTH): leave the user "
-                "out of the URL and BULLETIN_SMTP_USER"
+            raise RelaySetupError(
+                self.shown,
+                "the relay does not offer a login (AUTH)",
+                "leave the user out of the URL and BULLETIN_SMTP_USER",
             ) from None
         except smtplib.SMTPAuthenticationError as error:
             reply = self._reply((error.smtp_code, error.smtp_error))
-            raise BulletinError(
-                f"{self.shown}: error: login refused ({reply}): "
-                "check the user and BULLETIN_SMTP_PASSWORD"
+            raise RelaySetupError(
+                self.shown, f"login refused ({reply})", "check the user and BULLETIN_SMTP_PASSWORD"
             ) from None
         except OSError as error:
             raise TemporaryFailure(self._say("cannot connect", error), connection=True) from None
@@ -298,13 +297,14 @@ class Smtp:
             return ssl.create_default_context(cafile=cafile)
         except (OSError, ssl.SSLError) as error:  # unreadable, or no certificate in it
             reason = error.reason if isinstance(error, ssl.SSLError) else error.strerror
-            raise BulletinError(
-                f"{self.shown}: error: cannot load the CA file {cafile!r} ({reason}): name a "
-                "readable PEM file of CA certificates with ?cafile=PATH"
+            raise RelaySetupError(
+                self.shown,
+                f"cannot load the CA file {cafile!r} ({reason})",
+                "name a readable PEM file of CA certificates with ?cafile=PATH",
             ) from None
 
-    def _handshake_failed(self, error: ssl.SSLError) -> str:
-        """The error line for a TLS handshake that failed for another cause than the
+    def _handshake_failed(self, error: ssl.SSLError) -> RelaySetupError:
+        """The error for a TLS handshake that failed for another cause than the
         certificate: most often TLS spoken to a port that expects something else."""
         reason = error.reason or error.strerror or error
         if self.relay.scheme == "smtps":
@@ -314,15 +314,17 @@ class Smtp:
                 "the relay offered STARTTLS but could not agree on TLS: check its TLS setup; for "
                 "implicit TLS (port 465) use smtps://"
             )
-        return f"{self.shown}: error: the TLS handshake failed ({reason}): {fix}"
+        return RelaySetupError(self.shown, f"the TLS handshake failed ({reason})", fix)
 
     def _starttls(self, smtp: smtplib.SMTP, context: ssl.SSLContext) -> None:
         smtp.ehlo()
         if not smtp.has_extn("starttls"):
             smtp.close()
-            raise BulletinError(
-                f"{self.shown}: error: the relay does not offer STARTTLS, and bulletin never "
-                "sends a login or a message unencrypted: enable TLS on the relay, or use smtps://"
+            raise RelaySetupError(
+                self.shown,
+                "the relay does not offer STARTTLS, and bulletin never sends a login or a "
+                "message unencrypted",
+                "enable TLS on the relay, or use smtps://",
             )
         smtp.starttls(context=context)
         smtp.ehlo()

@@ -15,12 +15,14 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from bulletin.errors import BulletinError
+from bulletin.errors import ConfigError, DeliveryError, Location, OutputError, Problem
 from bulletin.project import Project
+from bulletin.report import QUIET, Reporter
+from bulletin.secrets import mask, mask_url
 
 PASSWORD_VARIABLE = "BULLETIN_RSYNC_PASSWORD"
 LOG_NAME = "publish-log.jsonl"
@@ -31,8 +33,6 @@ COPY = ("-a", "--no-times", "--checksum", "--delete", "--safe-links", "--chmod=D
 _RELEASE = re.compile(r"\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{8}")
 _LISTING = re.compile(r"\S+\s+\S+\s+\S+\s+\S+ (.+)")
 _SCP = re.compile(r"((?:[^@/:]+@)?[^@/:]+):(.*)")
-
-Report = Callable[[str], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +62,7 @@ class Target:
         return self.prefix + posixpath.join(posixpath.dirname(self.path) or ".", *parts)
 
     def masked(self, text: str) -> str:
-        return text.replace(self.password, "***") if self.password else text
+        return mask(text, self.password)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,33 +85,19 @@ class Change:
     path: str
 
 
-def mask(url: str) -> str:
-    """`url` with the password of its user part replaced by ***.
-
-    The password is taken to run to the last "@", so one holding "/" or "@" unencoded is
-    hidden too (with anything after it up to that "@").
-    """
-    scheme, separator, rest = url.partition("://")
-    head = rest.partition("/")[0]
-    if not separator or "@" not in head or ":" not in head.partition("@")[0]:
-        return url
-    user, _, address = rest.rpartition("@")
-    return f"{scheme}://{user.partition(':')[0]}:***@{address}"
-
-
 def parse_target(dest: str, environ: Mapping[str, str]) -> Target:
     """The Target for DEST, chosen by its form (see USAGE), or a one-line error."""
-    shown = mask(dest)
+    shown = mask_url(dest)
     scheme = dest.partition("://")[0].lower() if "://" in dest else ""
     if scheme == "rsync":
         return _daemon_target(dest, shown, environ)
     if scheme == "file":
         parts = _split(dest, shown)
         if parts.netloc not in ("", "localhost"):
-            raise BulletinError(f"{shown}: error: file:// URL names a host: {USAGE}")
+            raise ConfigError(shown, "file:// URL names a host", USAGE)
         return _checked(Target("", os.path.abspath(urllib.parse.unquote(parts.path)), shown))
     if scheme:
-        raise BulletinError(f"{shown}: error: cannot publish to {scheme}:// URLs: {USAGE}")
+        raise ConfigError(shown, f"cannot publish to {scheme}:// URLs", USAGE)
     remote = _SCP.fullmatch(dest)
     if remote:
         return _checked(Target(f"{remote[1]}:", remote[2].rstrip("/"), shown))
@@ -123,12 +109,12 @@ def _daemon_target(dest: str, shown: str, environ: Mapping[str, str]) -> Target:
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
-        raise BulletinError(f"{shown}: error: bad port: {USAGE}") from None
+        raise ConfigError(shown, "bad port", USAGE) from None
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname or ""
     user = f"{urllib.parse.unquote(parts.username)}@" if parts.username else ""
     path = urllib.parse.unquote(parts.path).strip("/")
     if not host or "/" not in path:
-        raise BulletinError(f"{shown}: error: name a folder inside an rsync module: {USAGE}")
+        raise ConfigError(shown, "name a folder inside an rsync module", USAGE)
     password = urllib.parse.unquote(parts.password or "") or environ.get(PASSWORD_VARIABLE)
     return _checked(Target(f"rsync://{user}{host}{port}/", path, shown, password or None))
 
@@ -138,20 +124,18 @@ def _split(dest: str, shown: str) -> urllib.parse.SplitResult:
     try:
         return urllib.parse.urlsplit(dest)
     except ValueError as error:
-        raise BulletinError(f"{shown}: error: not a valid URL ({error}): {USAGE}") from None
+        raise ConfigError(shown, f"not a valid URL ({error})", USAGE) from None
 
 
 def _checked(target: Target) -> Target:
     if target.name in ("", ".", ".."):
-        raise BulletinError(f"{target.shown}: error: name the folder to publish to: {USAGE}")
+        raise ConfigError(target.shown, "name the folder to publish to", USAGE)
     return target
 
 
-def publish(
-    project: Project, target: Target, keep: int = 3, report: Report | None = None
-) -> Release:
-    """Copy build/ into a new release beside DEST, switch DEST to it, prune, record it."""
-    say = report or (lambda line: None)
+def publish(project: Project, target: Target, keep: int = 3, reporter: Reporter = QUIET) -> Release:
+    """Copy build/ into a new release beside DEST, switch DEST to it, prune, record it; each
+    of these steps is reported as it is done."""
     start = time.perf_counter()
     build, entries = _contents(project, target)
     files, size, digest = _snapshot(project, build, entries)
@@ -159,13 +143,13 @@ def publish(
     releases, live = _inspect(target)
     now = dt.datetime.now(dt.UTC)
     name = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z-{digest[:8]}"
-    say(f"copying {files} files to {target.releases}/{name}")
+    reporter.step(f"copying {files} files to {target.releases}/{name}")
     link = (f"--link-dest=../{live}",) if live else ()
     _rsync(target, *COPY, "--mkpath", *link, f"{build}/", target.at(target.releases, name))
     _switch(target, name)
-    say(f"switched {target.shown} to {name}")
+    reporter.step(f"switched {target.shown} to {name}")
     for old in _prune(target, [*releases, name], name, keep):
-        say(f"removed old release {old}")
+        reporter.step(f"removed old release {old}")
     seconds = round(time.perf_counter() - start, 3)
     release = Release(now.isoformat(timespec="seconds"), target.shown, name, files, size, seconds)
     _record(project, release)
@@ -206,82 +190,86 @@ def _contents(project: Project, target: Target) -> tuple[Path, list[Path]]:
     that leads out of build/ or nowhere, and anything neither a file, a folder nor a link."""
     build = Path(os.path.realpath(project.build))
     if not build.is_dir():
-        raise BulletinError(_nothing(project, target))
+        raise _nothing(project, target)
     entries: list[Path] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
 
     def unreadable(error: OSError) -> None:
-        path = Path(error.filename)
-        problems.append(
-            f"{_in_build(project, build, path)}: error: cannot read ({error.strerror})"
-            ": make it readable, or remove it and run `bulletin build` again"
-        )
+        where = Location(_in_build(project, build, Path(error.filename)))
+        problems.append(Problem(where, f"cannot read ({error.strerror})", _READABLE))
 
     for folder, names, leaves in os.walk(build, onerror=unreadable):  # links are not entered
         for path in (Path(folder, name) for name in [*names, *leaves]):
             problem = _entry_problem(project, build, path)
             if problem:
-                problems.append(f"{_in_build(project, build, path)}: error: {problem}")
+                where = Location(_in_build(project, build, path))
+                problems.append(Problem(where, *problem))
             elif path.is_symlink() or path.is_file():
                 entries.append(path.relative_to(build))
     if problems:
-        raise BulletinError("\n".join(sorted(problems)))
+        raise OutputError.of(sorted(problems, key=str))
     if not any((build / entry).is_file() for entry in entries):
-        raise BulletinError(_nothing(project, target))
+        raise _nothing(project, target)
     return build, sorted(entries)
 
 
-def _nothing(project: Project, target: Target) -> str:
+def _nothing(project: Project, target: Target) -> OutputError:
     """The error for a build/ with no file to publish: missing, empty, or a dangling link."""
     shown = project.shown(project.build)
     if project.build.is_symlink() and not project.build.exists():
         link = os.readlink(project.build)
-        return (
-            f"{shown}: error: nothing to publish to {target.shown}: build/ is a link to "
-            f"{link!r}, which does not exist: create that folder or remove the link, then run "
-            "'bulletin build'"
+        return OutputError(
+            shown,
+            f"nothing to publish to {target.shown}: build/ is a link to {link!r}, which does "
+            "not exist",
+            "create that folder or remove the link, then run 'bulletin build'",
         )
-    return (
-        f"{shown}: error: nothing to publish to {target.shown} "
-        "(build/ is missing or empty): run 'bulletin build' first"
+    return OutputError(
+        shown,
+        f"nothing to publish to {target.shown} (build/ is missing or empty)",
+        "run 'bulletin build' first",
     )
 
 
-_REBUILD = "bulletin never writes links into build/: remove it and run `bulletin build` again"
+_NO_LINKS = "bulletin never writes links into build/"
+_REBUILD = "remove it and run `bulletin build` again"
+_READABLE = "make it readable, or remove it and run `bulletin build` again"
 
 
-def _entry_problem(project: Project, build: Path, path: Path) -> str | None:
-    """Why an entry of build/ must not be published, or None: a link that leads out of
-    build/ or nowhere, or a fifo, socket or device."""
+def _entry_problem(project: Project, build: Path, path: Path) -> tuple[str, str] | None:
+    """Why an entry of build/ must not be published, and the fix, or None: a link that leads
+    out of build/ or nowhere, or a fifo, socket or device."""
     if path.is_symlink():
         return _link_problem(project, build, path)
     mode = path.lstat().st_mode
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
-    return "is neither a file nor a folder (a fifo, a socket or a device): remove it"
+    return "is neither a file nor a folder (a fifo, a socket or a device)", "remove it"
 
 
-def _link_problem(project: Project, build: Path, path: Path) -> str | None:
-    """Why the link `path` in build/ must not be published, or None when it leads to a file
-    or folder inside build/ and will lead to the same one inside the release."""
+def _link_problem(project: Project, build: Path, path: Path) -> tuple[str, str] | None:
+    """Why the link `path` in build/ must not be published, and the fix, or None when it
+    leads to a file or folder inside build/ and will lead to the same one inside the release."""
     text = os.readlink(path)
     try:
         path.stat()
     except OSError as error:
         nowhere = "round in a loop of links" if error.errno == errno.ELOOP else "nowhere"
-        return f"is a link to {text!r}, which leads {nowhere}: {_REBUILD}"
+        return f"is a link to {text!r}, which leads {nowhere}: {_NO_LINKS}", _REBUILD
     resolved = Path(os.path.realpath(path))
     if not resolved.is_relative_to(build):
         where = "" if text == str(resolved) else f" ({project.shown(resolved)})"
         return (
             f"is a link to {text!r}, outside build/{where}: publishing it would put what it "
-            f"points to on the website; {_REBUILD}"
+            f"points to on the website; {_NO_LINKS}",
+            _REBUILD,
         )
     inside = posixpath.normpath(posixpath.join(path.relative_to(build).parent.as_posix(), text))
     if posixpath.isabs(text) or inside == ".." or inside.startswith("../"):
         return (
             f"is a link to {text!r}, which reaches build/ only from outside it: in the release "
-            f"it would lead elsewhere; {_REBUILD}"
+            f"it would lead elsewhere; {_NO_LINKS}",
+            _REBUILD,
         )
     return None
 
@@ -305,10 +293,8 @@ def _snapshot(project: Project, build: Path, entries: list[Path]) -> tuple[int, 
         try:
             data = path.read_bytes()
         except OSError as error:
-            raise BulletinError(
-                f"{_in_build(project, build, path)}: error: cannot read ({error.strerror}): "
-                "make it readable, or remove it and run `bulletin build` again"
-            ) from None
+            where = _in_build(project, build, path)
+            raise OutputError(where, f"cannot read ({error.strerror})", _READABLE) from None
         digest.update(data + b"\0")
         files, size = files + 1, size + len(data)
     return files, size, digest.hexdigest()
@@ -342,10 +328,10 @@ def _refuse_drafts(project: Project, target: Target) -> None:
     """A one-line error when build/ holds a draft issue: publishing would put it live."""
     drafts = drafts_built(project)
     if drafts:
-        raise BulletinError(
-            f"{project.shown(project.build / 'issues')}: error: holds the draft issue(s) "
-            f"{', '.join(drafts)}, not to be published to {target.shown}: run `bulletin build` "
-            "without --drafts, then publish"
+        raise OutputError(
+            project.shown(project.build / "issues"),
+            f"holds the draft issue(s) {', '.join(drafts)}, not to be published to {target.shown}",
+            "run `bulletin build` without --drafts, then publish",
         )
 
 
@@ -356,19 +342,21 @@ def _inspect(target: Target) -> tuple[list[str], str | None]:
     releases = sorted(n.removeprefix(prefix) for n in names if n.startswith(prefix))
     releases = [name for name in releases if _RELEASE.fullmatch(name)]
     if target.name in names:
-        raise BulletinError(
-            f"{target.shown}: error: is a real folder or file, not a symlink to a release: "
+        raise DeliveryError(
+            target.shown,
+            "is a real folder or file, not a symlink to a release",
             f"move it aside (e.g. to {target.name}.old) and publish again, or publish to a new "
-            "path and point the web server there"
+            "path and point the web server there",
         )
     links = [n.partition(" -> ")[2] for n in names if n.startswith(f"{target.name} -> ")]
     if not links:
         return releases, None
     live = links[0].rstrip("/").removeprefix(prefix)
     if not links[0].startswith(prefix) or not _RELEASE.fullmatch(live):
-        raise BulletinError(
-            f"{target.shown}: error: is a symlink to {links[0]}, not to a release in "
-            f"{prefix}: remove the symlink and publish again"
+        raise DeliveryError(
+            target.shown,
+            f"is a symlink to {links[0]}, not to a release in {prefix}",
+            "remove the symlink and publish again",
         )
     return releases, live if live in releases else None
 
@@ -432,16 +420,14 @@ def _rsync(target: Target, *arguments: str) -> str:
             [*RSYNC, *arguments], capture_output=True, text=True, env=environ, check=False
         )
     except FileNotFoundError:
-        raise BulletinError(
-            f"{target.shown}: error: rsync is not installed: install it (apt-get install rsync)"
+        raise DeliveryError(
+            target.shown, "rsync is not installed", "install it (apt-get install rsync)"
         ) from None
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.strip()] or ["no message"]
         telling = [line for line in lines if not line.startswith("rsync error:")] or lines
-        raise BulletinError(
-            f"{target.shown}: error: rsync failed: {target.masked(telling[-1].strip())}: "
-            f"{_hint(target)}"
-        )
+        reason = target.masked(telling[-1].strip())
+        raise DeliveryError(target.shown, f"rsync failed: {reason}", _hint(target))
     return result.stdout
 
 

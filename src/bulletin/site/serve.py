@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from bulletin.diagnostics import printable
-from bulletin.errors import BulletinError, ContentError
+from bulletin.errors import BulletinError
 from bulletin.project import Project
 from bulletin.site.build import build
 from bulletin.site.targets import (
@@ -119,9 +119,7 @@ class Preview:
 def _build_site(project: Project, drafts: bool) -> tuple[bool, tuple[str, ...]]:
     try:
         _, warnings = build(project=project, dates=None, drafts=drafts)
-    except ContentError as error:
-        return False, tuple(str(d) for d in error.diagnostics)
-    except BulletinError as error:
+    except BulletinError as error:  # the content's diagnostics, a template's error...
         return False, tuple(error.format_message().splitlines())
     except Exception as error:  # a long-running preview reports a bug and keeps serving
         return False, (f"error: internal error: {type(error).__name__}: {error}",)
