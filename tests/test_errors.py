@@ -108,24 +108,6 @@ def test_show_writes_the_lines_to_the_file_given():
     assert out.getvalue() == "--test: error: 'x' is not an email address\n"
 
 
-def test_a_line_formatted_by_hand_still_reads_as_its_location_and_message():
-    """Transitional, for the modules not converted yet: see _legacy in errors.py."""
-    error = BulletinError("templates/x.html:3: error: template: unknown tag 'x'")
-    assert error.location == Location("templates/x.html:3")
-    assert error.problems[0].message == "template: unknown tag 'x'"
-    assert error.format_message() == "templates/x.html:3: error: template: unknown tag 'x'"
-
-
-UNCONVERTED = {
-    "content/scaffold.py",
-    "mail/message.py",  # email_settings
-    "render/html.py",
-    "site/build.py",
-}
-"""Modules that still raise a hand-formatted `where: error: message` line: convert each to a
-kind of error with its location, then remove it here (and `_legacy` in errors.py with the last)."""
-
-
 def _hand_formatted(path: Path) -> list[int]:
     """Lines of `path` whose string (not a docstring) holds ': error: '."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -154,7 +136,4 @@ def _hand_formatted(path: Path) -> list[int]:
 def test_no_error_is_formatted_by_hand(path: Path):
     name = path.relative_to(SOURCE).as_posix()
     lines = _hand_formatted(path)
-    if name in UNCONVERTED:
-        assert lines, f"{name} is converted: remove it from UNCONVERTED"
-    else:
-        assert not lines, f"{name}: pass the location and the message apart (lines {lines})"
+    assert not lines, f"{name}: pass the location and the message apart (lines {lines})"

@@ -13,6 +13,7 @@ import pytest
 from bulletin import project as projects
 from bulletin.diagnostics import Diagnostic, Severity
 from bulletin.errors import BulletinError, ContentError
+from bulletin.report import Quiet
 from bulletin.site import build, issues
 from bulletin.site.cache import FOLDER, BuildState, Inputs, fingerprint_inputs, store_issues
 from conftest import SAMPLE, copy_project, edit
@@ -328,10 +329,22 @@ def test_a_failed_write_writes_nothing(project):
         build.Output(project.build / "index.html", b"archive", 0.0),
         build.Output(project.build / "feed.xml", b"feed", 0.0),
     ]
-    written: list[build.Output] = []
+    written = Written()
     with pytest.raises(BulletinError, match=r"build/feed\.xml: error: cannot write"):
-        build.write_outputs(project, outputs, written.append)
-    assert not (project.build / "index.html").exists() and written == []
+        build.write_outputs(project, outputs, written)
+    assert not (project.build / "index.html").exists() and written.paths == []
+    build.write_outputs(project, outputs[:1], written)
+    assert written.paths == [project.build / "index.html"]
+
+
+class Written(Quiet):
+    """A reporter that keeps the paths of the files reported written."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+
+    def wrote(self, path: Path, size: int, seconds: float) -> None:
+        self.paths.append(path)
 
 
 def test_prune_removes_what_the_site_no_longer_holds(project):

@@ -60,14 +60,12 @@ class BulletinError(click.ClickException):
     def __init__(
         self,
         where: str,
-        message: str | None = None,
+        message: str,
         fix: str = "",
         *,
         line: int | None = None,
         field: str = "",
     ) -> None:
-        if message is None:
-            where, message = _legacy(where)
         self.problems: tuple[Problem, ...] = (Problem(Location(where, line, field), message, fix),)
         super().__init__(message)
 
@@ -93,13 +91,6 @@ class BulletinError(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.format_message(), file=file, err=file is None)
-
-
-def _legacy(text: str) -> tuple[str, str]:
-    """Transitional: the location and message of a line formatted by hand, `where: error:
-    message`, as the modules not yet converted raise it. Remove once none does."""
-    where, separator, message = text.partition(": error: ")
-    return (where, message) if separator else ("", text)
 
 
 class ContentError(BulletinError):

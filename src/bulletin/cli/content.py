@@ -75,26 +75,18 @@ def build(
     redoing only what changed since the last build. Nothing is written when the check finds
     errors; each file is replaced atomically.
     """
-    from bulletin.site.build import Output
     from bulletin.site.build import build as build_issues
 
     project = session.project
     start = time.perf_counter()
-    progress = _BuildProgress(project.shown)
-
-    def report(output: Output) -> None:
-        progress.wrote(output.path, len(output.data), output.seconds)
-
-    outputs, warnings = build_issues(
+    outputs, _ = build_issues(
         project,
         _dates(dates),
         strict=strict,
         pdf_variant=pdf_variant,
         drafts=drafts,
-        on_output=report,
+        reporter=_BuildProgress(project.shown),
     )
-    for warning in warnings:
-        progress.warning(warning)
     done = "built" if outputs else "nothing changed: up to date"
     click.echo(f"{done} in {time.perf_counter() - start:.2f} s", err=True)
 

@@ -12,7 +12,7 @@ import yaml
 
 from bulletin.content.read import ReadError, read_markdown
 from bulletin.content.schema import ISSUE, TOP_ITEM, TOP_ITEM_SECTIONS, WORTH_NOTING, Field, Kind
-from bulletin.errors import BulletinError
+from bulletin.errors import ConfigError
 from bulletin.project import Project
 from bulletin.write import write_atomic
 
@@ -23,9 +23,10 @@ def scaffold_issue(project: Project, date: dt.date) -> list[Path]:
     """Create content/issues/DATE/ with issue.md, five Top-5 items and worth-noting.md."""
     folder = project.issue_folder(date)
     if folder.exists():
-        raise BulletinError(
-            f"{project.shown(folder)}: error: the issue already exists: "
-            "edit its files, or pick another date"
+        raise ConfigError(
+            project.shown(folder),
+            "the issue already exists",
+            "edit its files, or pick another date",
         )
     team = _latest_team(project, date)
     files = {folder / "issue.md": _front_matter(ISSUE, {"date": date, **team})}

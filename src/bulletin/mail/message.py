@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from bulletin.content import values
 from bulletin.content.model import Issue, Publication
-from bulletin.errors import BulletinError
+from bulletin.errors import ConfigError
 from bulletin.render.html import Theme, longdate
 from bulletin.render.plaintext import plain, wrap
 
@@ -47,9 +47,11 @@ def email_settings(publication: Publication, shown: str) -> EmailSettings:
     `bulletin check`, with their defaults; an error naming the file when there is no group."""
     mailing, series = publication.email, publication.series
     if mailing is None:
-        raise BulletinError(
-            f"{shown}: error: email: not set up: add an `email` group with `from` and "
-            "`unsubscribe_url` (see docs/sending.md)"
+        raise ConfigError(
+            shown,
+            "not set up",
+            "add an `email` group with `from` and `unsubscribe_url` (see docs/sending.md)",
+            field="email",
         )
     list_id = mailing.list_id or values.default_list_id(series, publication.base_url)
     return EmailSettings(

@@ -14,8 +14,11 @@ import jinja2
 from markupsafe import Markup, escape
 
 from bulletin.content.model import Issue
-from bulletin.errors import BulletinError
+from bulletin.errors import ConfigError
 from bulletin.project import slugify
+
+TEMPLATE = "template"
+"""The field a broken template's error names."""
 
 
 @dataclass(frozen=True)
@@ -47,21 +50,25 @@ class Theme:
         try:
             yield
         except jinja2.TemplateSyntaxError as error:
-            where = f"{shown(self.folder / (error.name or ''))}:{error.lineno}"
-            raise BulletinError(f"{where}: error: template: {error.message}") from None
+            where = shown(self.folder / (error.name or ""))
+            message = error.message or "syntax error"
+            raise ConfigError(where, message, line=error.lineno, field=TEMPLATE) from None
         except (jinja2.TemplateError, OSError) as error:
             name = getattr(error, "filename", None) or getattr(error, "name", None) or ""
-            where = shown(self.folder / name) if name else shown(self.folder)
             frame = self._frame(error)
-            where = f"{shown(Path(frame.filename))}:{frame.lineno}" if frame else where
-            raise BulletinError(f"{where}: error: template: {error}") from None
+            if frame:
+                raise ConfigError(
+                    shown(Path(frame.filename)), str(error), line=frame.lineno, field=TEMPLATE
+                ) from None
+            where = shown(self.folder / name) if name else shown(self.folder)
+            raise ConfigError(where, str(error), field=TEMPLATE) from None
         except Exception as error:  # a filter given the wrong value, say: name the template line
             frame = self._frame(error)
             if frame is None:
                 raise
-            where = f"{shown(Path(frame.filename))}:{frame.lineno}"
-            raise BulletinError(
-                f"{where}: error: template: {type(error).__name__}: {error}"
+            message = f"{type(error).__name__}: {error}"
+            raise ConfigError(
+                shown(Path(frame.filename)), message, line=frame.lineno, field=TEMPLATE
             ) from None
 
     def _frame(self, error: BaseException) -> traceback.FrameSummary | None:

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bulletin.diagnostics import Diagnostic, Severity, has_errors
-from bulletin.errors import BulletinError, ContentError
+from bulletin.errors import ContentError, OutputError
 from bulletin.project import Project, require_issue
 from bulletin.render.standards import PDF_VARIANTS
+from bulletin.report import QUIET, Reporter
 from bulletin.site.cache import BuildState, Inputs, fingerprint_inputs, store_issues
 from bulletin.site.issues import SiteIssues, model_issues, model_site
 from bulletin.write import write_all
@@ -45,7 +46,6 @@ class Output:
     seconds: float
 
 
-Report = Callable[[Output], None]
 Result = tuple[list[Output], list[Diagnostic]]
 
 
@@ -56,7 +56,7 @@ def build(
     strict: bool = False,
     pdf_variant: str = PDF_VARIANTS[0],
     drafts: bool = False,
-    on_output: Report = lambda output: None,
+    reporter: Reporter = QUIET,
 ) -> Result:
     """Build the given issues, or the whole site when `dates` is None.
 
@@ -65,12 +65,17 @@ def build(
     written and the warnings that did not stop the build.
     """
     if dates is None:
-        return _build_site(project, strict, pdf_variant, drafts, on_output)
-    return _build_issues(project, list(dict.fromkeys(dates)), strict, pdf_variant, on_output)
+        outputs, warnings = _build_site(project, strict, pdf_variant, drafts, reporter)
+    else:
+        issues = list(dict.fromkeys(dates))
+        outputs, warnings = _build_issues(project, issues, strict, pdf_variant, reporter)
+    for warning in warnings:
+        reporter.warning(warning)
+    return outputs, warnings
 
 
 def _build_issues(
-    project: Project, dates: list[dt.date], strict: bool, variant: str, on_output: Report
+    project: Project, dates: list[dt.date], strict: bool, variant: str, reporter: Reporter
 ) -> Result:
     """The pages and PDFs of these issues (drafts too), each page as the site shows it."""
     names = [require_issue(project, date).name for date in dates]
@@ -81,13 +86,13 @@ def _build_issues(
     pdfs = render_pdfs(project, theme, issues, variant)
     _stop_on_errors(pdfs.warnings, strict)
     outputs = [*pages, *pdfs.outputs]
-    write_outputs(project, outputs, on_output)
+    write_outputs(project, outputs, reporter)
     forget_in_site(project, names)
     return outputs, [*modelled.diagnostics, *pdfs.warnings]
 
 
 def _build_site(
-    project: Project, strict: bool, variant: str, drafts: bool, on_output: Report
+    project: Project, strict: bool, variant: str, drafts: bool, reporter: Reporter
 ) -> Result:
     """Every issue and the site around them, redoing only what changed since the last build."""
     before = BuildState.load(project)
@@ -103,7 +108,7 @@ def _build_site(
     site_pages = render_site_pages(project, theme, site.publication, site.published)
     _stop_on_errors(pdfs.warnings, strict)
     outputs = [*pages, *pdfs.outputs, *site_pages]
-    write_outputs(project, outputs, on_output)
+    write_outputs(project, outputs, reporter)
     files = prune(project, site.published, before.files, outputs)
     index_for_search(project)
     warnings = [*site.diagnostics, *pdfs.warnings, *carried_warnings(project, before, site, redo)]
@@ -252,11 +257,11 @@ def render_site_pages(
 # Writing, pruning, indexing, remembering
 
 
-def write_outputs(project: Project, outputs: Sequence[Output], on_output: Report) -> None:
+def write_outputs(project: Project, outputs: Sequence[Output], reporter: Reporter) -> None:
     """Write every output, all or none (see `write.write_all`), then report each."""
     write_all([(output.path, output.data) for output in outputs], project.shown(project.build))
     for output in outputs:
-        on_output(output)
+        reporter.wrote(output.path, len(output.data), output.seconds)
 
 
 def prune(
@@ -297,7 +302,7 @@ def index_for_search(project: Project) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         reason = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise BulletinError(f"{project.shown(project.build)}: error: search index: {reason[0]}")
+        raise OutputError(project.shown(project.build), reason[0], field="search index")
     live = project.build / SEARCH
     if live.exists():
         os.replace(live, old)
