@@ -15,8 +15,9 @@ SAMPLE := 2021-11-02
 demo: setup
 	$(BIN)/bulletin build $(SAMPLE)
 
+# One worker per core; a test module stays on one worker, with its fixtures.
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # The property-based test of `bulletin check` (tests/test_fuzz.py) with 20,000 cases, not CI's 1,000.
 fuzz: setup
