@@ -152,7 +152,7 @@ def test_a_test_send_is_marked_and_records_nothing(mail_project, certificate):
     (message,) = server.recorder.received
     assert message.recipients == ("editor@example.org",)
     assert message.message["Subject"] == "[TEST] China Industries: November 2, 2021"
-    assert not (mail_project / "sendlog.sqlite3").exists()
+    assert not (mail_project / "bulletin.sqlite3").exists()
 
 
 def test_without_a_relay_the_messages_go_to_the_outbox(mail_project):
@@ -171,7 +171,7 @@ def test_without_a_relay_the_messages_go_to_the_outbox(mail_project):
     assert message["To"].addresses[0].addr_spec == "anna@example.org"
     assert "a rehearsal: nothing recorded" in result.stderr
     assert "preview tokens: set BULLETIN_UNSUBSCRIBE_SECRET" in result.stderr
-    assert not (mail_project / "sendlog.sqlite3").exists()
+    assert not (mail_project / "bulletin.sqlite3").exists()
 
 
 def _send(root: Path, env: dict[str, str] | None = None, *args: str):

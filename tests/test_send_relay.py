@@ -126,6 +126,8 @@ def test_temporary_failures_are_retried_until_delivered(mail_project, certificat
 
 
 def test_permanent_failures_are_recorded_and_not_retried(mail_project, certificate):
+    """A mailbox that does not exist is a hard bounce: suppressed, never mailed again, by any
+    list; a message refused as spam fails, and --retry-failed may try it again."""
     with smtp_server(certificate) as server:
         server.recorder.reply("r2@example.org", "rcpt", "550 5.1.1 no such mailbox")
         server.recorder.reply("r4@example.org", "data", "554 5.7.1 rejected as spam")
@@ -133,14 +135,19 @@ def test_permanent_failures_are_recorded_and_not_retried(mail_project, certifica
         again = send(mail_project, relay(server), *QUICK)
         assert server.recorder.rcpt_attempts["r2@example.org"] == 1
         assert server.recorder.total == 3
+        retried = send(mail_project, relay(server), "--retry-failed", *QUICK)
+        assert server.recorder.rcpt_attempts["r2@example.org"] == 1
     assert first.returncode == 0, first.stderr
     assert "sent 3, failed 2, skipped 0, unknown 0" in first.stdout
     assert "failed: r2@example.org: RCPT TO: 550 5.1.1 no such mailbox" in first.stdout
-    assert "sent 0, failed 0, skipped 5, unknown 0" in again.stdout
+    assert "skipped 1 rows (1 suppressed); 4 recipients listed" in again.stdout
+    assert "'r2@example.org' is suppressed (hard bounce)" in again.stderr
+    assert "sent 0, failed 0, skipped 4, unknown 0" in again.stdout
+    assert "sent 1, failed 0, skipped 3, unknown 0" in retried.stdout
+    assert "failed: r4@example.org: end of DATA: 554 5.7.1 rejected as spam" in first.stdout
     log = send_log(mail_project)
-    assert "3 sent, 2 failed" in log
-    assert "failed   r4@example.org" in log
-    assert "end of DATA: 554 5.7.1 rejected as spam" in log
+    assert "4 sent, 1 failed" in log
+    assert "failed   r2@example.org" in log and "RCPT TO: 550 5.1.1 no such mailbox" in log
 
 
 def test_a_recipient_deferred_until_it_failed_counts_its_real_attempts(mail_project, certificate):
@@ -247,7 +254,9 @@ def test_the_password_is_never_shown(mail_project, certificate):
     assert "mailer:***@127.0.0.1" in text
     assert PASSWORD not in text
     assert PASSWORD.replace("-", "%2D") not in text
-    assert PASSWORD.encode() not in (mail_project / "sendlog.sqlite3").read_bytes()
+    for name in ("bulletin.sqlite3", "bulletin.sqlite3-wal"):
+        path = mail_project / name
+        assert PASSWORD.encode() not in (path.read_bytes() if path.exists() else b"")
 
 
 @pytest.mark.parametrize(

@@ -74,8 +74,9 @@ def test_a_killed_run_resumes_and_mails_everyone_exactly_once(mail_project, cert
 
 def test_only_one_send_runs_at_a_time(mail_project):
     from bulletin.mail.sendlog import open_log
+    from bulletin.store.database import open_database
 
-    with open_log(mail_project, "sendlog.sqlite3", record=True) as log:
+    with open_database(mail_project, {}) as database, open_log(database, record=True) as log:
         log.begin(SAMPLE)
         csv = str(mail_project / "subscribers.csv")
         env = {"BULLETIN_SMTP_URL": "smtp://relay.example.org", "BULLETIN_UNSUBSCRIBE_SECRET": "s"}

@@ -12,6 +12,7 @@ from bulletin.errors import BulletinError
 from bulletin.mail.sendlog import SendLog
 from bulletin.mail.subscribers import RowProblem, Subscriber, address_problem, read_subscribers
 from bulletin.report import Quiet
+from bulletin.store.database import open_database
 from conftest import SAMPLE
 from smtp_server import bulletin
 
@@ -83,10 +84,12 @@ def test_duplicates_are_found_with_the_first_line(tmp_path):
         "email\nanna@example.org\nbob@example.org\nAnna@Example.org\nbob@example.org\n",
     )
     duplicates: list[tuple[int, int]] = []
-    log = SendLog(tmp_path / "none.sqlite3", "log", record=False)
-    log.list(rows, lambda row, first: duplicates.append((row.line, first)))
+    with open_database(tmp_path, {}, create=False) as database:
+        log = SendLog(database, record=False)
+        log.list(rows, lambda row, first: duplicates.append((row.line, first)), print)
+        log.close()
     assert duplicates == [(4, 2), (5, 3)]
-    assert not (tmp_path / "none.sqlite3").exists()
+    assert not (tmp_path / "bulletin.sqlite3").exists()
 
 
 @pytest.mark.parametrize(
@@ -146,9 +149,10 @@ def test_a_send_run_reports_through_its_reporter_and_prints_nothing(
     sample_build, tmp_path, capfd: pytest.CaptureFixture[str]
 ):
     from bulletin.mail.send import SendOptions, prepare, send_issue
-    from bulletin.mail.sendlog import FILE_NAME, open_log
+    from bulletin.mail.sendlog import open_log
     from bulletin.mail.transport import Outbox
     from bulletin.project import find_project, parse_date
+    from bulletin.store.database import open_database
 
     root = tmp_path / "project"
     for name in ("content", "templates", "build"):
@@ -159,7 +163,7 @@ def test_a_send_run_reports_through_its_reporter_and_prints_nothing(
     edition = prepare(project, parse_date(SAMPLE), {}, real=False)
     transport = Outbox(root / "outbox" / SAMPLE)
     reporter = Recorder()
-    with open_log(root, FILE_NAME, record=False) as log:
+    with open_database(root, {}, create=False) as database, open_log(database, False) as log:
         where = (csv, "subscribers.csv")
         summary = send_issue(edition, where, transport, log, SendOptions(), reporter)
     assert reporter.events == [

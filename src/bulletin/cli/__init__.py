@@ -89,6 +89,6 @@ def main() -> None:
         sys.exit(2)
 
 
-from bulletin.cli import content, mail, website  # noqa: E402  (the commands register themselves)
+from bulletin.cli import content, mail, subscribers, website  # noqa: E402  (they register)
 
-__all__ = ["cli", "content", "mail", "main", "website"]
+__all__ = ["cli", "content", "mail", "main", "subscribers", "website"]

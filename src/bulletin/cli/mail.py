@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
     "--to",
     "subscribers",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The subscriber list: a CSV file with an 'email' column (and 'name').",
+    help="Mail the subscribers of this CSV file (an 'email' column, and 'name') instead of "
+    "the list's confirmed subscribers.",
 )
 @click.option(
     "--test", "test_address", metavar="ADDRESS", help="Send one copy marked [TEST]; record nothing."
@@ -92,7 +94,7 @@ def send(
     backoff: float,
     pause_after: int,
 ) -> None:
-    """Mail an issue to the subscribers in --to, or one [TEST] copy to --test ADDRESS.
+    """Mail an issue to the list's subscribers (or those in --to), or one [TEST] copy.
 
     Refuses when the issue fails its check or its PDF is not built. No recipient is mailed
     twice for an issue: after a crash or a pause, run the same command again to resume.
@@ -104,8 +106,8 @@ def send(
     from bulletin.mail.transport import open_transport
     from bulletin.project import parse_date
 
-    if (subscribers is None) == (test_address is None):
-        raise click.UsageError("give either --to SUBSCRIBERS.csv or --test ADDRESS")
+    if subscribers is not None and test_address is not None:
+        raise click.UsageError("give either --to SUBSCRIBERS.csv or --test ADDRESS, not both")
     project = session.project
     day = parse_date(date).isoformat()
     given = click.get_current_context().get_parameter_source("smtp_url")
@@ -115,7 +117,6 @@ def send(
     if test_address:
         _send_test(edition, test_address, transport)
     else:
-        assert subscribers is not None
         options = SendOptions(
             rate=rate,
             retries=retries,
@@ -124,8 +125,9 @@ def send(
             retry_failed=retry_failed,
             resend_unknown=resend_unknown,
         )
+        to = ("--to", str(subscribers)) if subscribers else ()
         again = (
-            session.command("send", day, "--to", str(subscribers), "--resend-unknown"),
+            session.command("send", day, *to, "--resend-unknown"),
             session.command("send-log", day, "--state", "unknown"),
         )
         _send_all(project, edition, subscribers, transport, options, again)
@@ -150,19 +152,21 @@ def _send_test(edition: Edition, address: str, transport: Transport) -> None:
 def _send_all(
     project: Project,
     edition: Edition,
-    subscribers: Path,
+    subscribers: Path | None,
     transport: Transport,
     options: SendOptions,
     again: tuple[str, str],
 ) -> None:
     """Send to the list; `again`: the commands that resend to the unknown and list them."""
     from bulletin.mail.send import send_issue
-    from bulletin.mail.sendlog import FILE_NAME, open_log
+    from bulletin.mail.sendlog import open_log
+    from bulletin.store.database import open_database
 
     start = time.perf_counter()
     progress = _SendProgress(edition.key)
-    with open_log(project.root, FILE_NAME, transport.records) as log:
-        where = (subscribers, project.shown(subscribers))
+    database = open_database(project.root, os.environ, create=transport.records)
+    with database, open_log(database, transport.records) as log:
+        where = (subscribers, project.shown(subscribers)) if subscribers else None
         summary = send_issue(edition, where, transport, log, options, progress)
     progress.close()
     seconds = time.perf_counter() - start
@@ -172,7 +176,7 @@ def _send_all(
         kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(summary.bad_rows.items()))
         click.echo(
             printable(
-                f"{project.shown(subscribers)}: skipped {sum(summary.bad_rows.values())} "
+                f"{where[1] if where else 'the list'}: skipped {sum(summary.bad_rows.values())} "
                 f"rows ({kinds}); {summary.listed} recipients listed"
             )
         )
@@ -294,12 +298,14 @@ def send_log(session: Session, date: str, states: tuple[str, ...]) -> None:
 
     Lists the failed and unknown recipients with the relay's last answer (or those in --state).
     """
-    from bulletin.mail.sendlog import FILE_NAME, State, open_log
+    from bulletin.mail.sendlog import State, open_log
     from bulletin.project import parse_date
+    from bulletin.store.database import open_database
 
     project = session.project
     day = parse_date(date).isoformat()
-    with open_log(project.root, FILE_NAME, record=False) as log:
+    database = open_database(project.root, os.environ, create=False)
+    with database, open_log(database, record=False) as log:
         counts = log.counts(day)
         total = sum(counts.values())
         parts = ", ".join(f"{counts.get(state, 0)} {state}" for state in State)

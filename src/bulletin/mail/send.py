@@ -28,6 +28,9 @@ from bulletin.render.html import Theme
 from bulletin.report import Reporter
 
 SECRET_VARIABLE = "BULLETIN_UNSUBSCRIBE_SECRET"
+HARD_BOUNCE = "hard bounce"
+"""Why an address the relay refused for good (a 5xx saying the mailbox does not exist) is
+suppressed."""
 PREVIEW_SECRET = b"preview: not a real secret"
 
 
@@ -166,13 +169,15 @@ def send_test(edition: Edition, address: str, transport: Transport) -> str:
 
 def send_issue(
     edition: Edition,
-    subscribers: tuple[Path, str],
+    subscribers: tuple[Path, str] | None,
     transport: Transport,
     log: SendLog,
     options: SendOptions,
     reporter: Reporter,
 ) -> Summary:
-    """Mail the edition to every subscriber in the CSV (path, shown) the log has not mailed.
+    """Mail the edition to every subscriber the log has not mailed: of the CSV file (path,
+    shown) when given, else of the list's confirmed subscribers. No suppressed address is
+    ever mailed.
 
     A recipient is marked `sending` just before the relay can accept the message and `sent`
     once it did, so no crash can cause a second copy. Returns the summary, also when paused.
@@ -207,8 +212,11 @@ def send_issue(
 
 
 def _list(
-    subscribers: tuple[Path, str], log: SendLog, reporter: Reporter, summary: Summary
+    subscribers: tuple[Path, str] | None, log: SendLog, reporter: Reporter, summary: Summary
 ) -> None:
+    if subscribers is None:
+        log.list_subscribed()
+        return
     path, shown = subscribers
 
     def problem(found: RowProblem) -> None:
@@ -219,7 +227,11 @@ def _list(
         message = f"{subscriber.email!r} is already on line {first}: remove one of the two rows"
         problem(RowProblem(shown, subscriber.line, "email", message, "duplicate"))
 
-    log.list(read_subscribers(path, shown, problem), duplicate)
+    def suppressed(subscriber: Subscriber, reason: str) -> None:
+        message = f"{subscriber.email!r} is suppressed ({reason}): it is never mailed again"
+        problem(RowProblem(shown, subscriber.line, "email", message, "suppressed"))
+
+    log.list(read_subscribers(path, shown, problem), duplicate, suppressed)
 
 
 def _tally(summary: Summary, before: dict[State, int], tried: set[State], total: int) -> None:
@@ -281,6 +293,8 @@ class _Run:
             return failure
         except PermanentFailure as failure:
             self._finish(subscriber, State.FAILED, failure.detail)
+            if failure.bounced:
+                self.log.suppress(subscriber, HARD_BOUNCE, failure.detail)
             self._error(failure.detail)
         except UnknownOutcome as failure:
             self._finish(subscriber, State.UNKNOWN, failure.detail)

@@ -1,40 +1,41 @@
-"""The send log: an SQLite database in the project with each recipient's state per issue."""
+"""The send log: each recipient's state per issue, in the project's database (`store`).
+
+One connection per run, committing as it goes. The recipients of a run are first listed in a
+temporary table, then joined with the log, so a list of any length is read a page at a time.
+"""
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
-import fcntl
-import os
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
-from bulletin.errors import OutputError
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, and_, func, select, text
+from sqlalchemy.sql.expression import Exists, Join
+
 from bulletin.mail.subscribers import Subscriber
+from bulletin.store.database import Database
+from bulletin.store.tables import digest, recipients, subscribers, suppressions
 
-FILE_NAME = "sendlog.sqlite3"
-VERSION = 1
 _PAGE = 500
+CONFIRMED = "confirmed"
+"""The state of a subscriber of the list who is mailed (see `mail.mailing_list.Status`)."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS recipients (
-    issue TEXT NOT NULL,
-    key TEXT NOT NULL,
-    email TEXT NOT NULL,
-    name TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    detail TEXT NOT NULL DEFAULT '',
-    updated TEXT NOT NULL,
-    PRIMARY KEY (issue, key)
-);
-CREATE INDEX IF NOT EXISTS recipients_by_state ON recipients (issue, state);
-CREATE TEMP TABLE IF NOT EXISTS listed (
-    key TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL
-);
-"""
+_listed = Table(
+    "listed",
+    MetaData(),
+    Column("position", Integer, primary_key=True),
+    Column("key", String(320), nullable=False, unique=True),
+    Column("email", String(320), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    prefixes=["TEMPORARY"],
+)
+"""The recipients of this run, in list order (a table of the connection alone)."""
 
 
 class State(StrEnum):
@@ -66,34 +67,29 @@ class Entry:
 
 
 class SendLog:
-    """The log of one project. With `record=False` (a rehearsal) it is read, never written."""
+    """The log, on one connection. With `record=False` (a rehearsal) it is read, never
+    written: the run's marks go nowhere."""
 
-    def __init__(self, path: Path, shown: str, record: bool) -> None:
-        self.path, self.shown, self.record = path, shown, record
-        self._lock: int | None = None
-        target = str(path) if record or path.exists() else ":memory:"
-        try:
-            self.db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
-            self._prepare()
-        except sqlite3.DatabaseError as error:
-            raise OutputError(
-                shown, f"not a readable send log ({error})", "move the file away to start a new log"
-            ) from None
+    def __init__(self, database: Database, record: bool) -> None:
+        self.database, self.shown, self.record = database, database.shown, record
+        self.db = database.connect()
+        self._held = ExitStack()
+        self._drop_listed()  # left by a run on this pooled connection that failed
+        _listed.create(self.db)
+        self.db.commit()
 
-    def _prepare(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > VERSION:
-            raise OutputError(self.shown, "made by a newer bulletin", "upgrade bulletin")
-        if self.record:
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")  # FULL for `sending` marks: see mark()
-            self.db.execute(f"PRAGMA user_version={VERSION}")
-        self.db.executescript(_SCHEMA)
+    def _drop_listed(self) -> None:
+        schema = "pg_temp" if self.database.is_postgresql else "temp"
+        self.db.exec_driver_sql(f"DROP TABLE IF EXISTS {schema}.listed")
+        self.db.commit()
 
     def close(self) -> None:
-        self.db.close()
-        if self._lock is not None:
-            os.close(self._lock)
+        try:
+            self._held.close()
+            self.db.rollback()
+            self._drop_listed()
+        finally:
+            self.db.close()
 
     def __enter__(self) -> SendLog:
         return self
@@ -105,15 +101,7 @@ class SendLog:
         """Take the project's send lock; turn recipients left `sending` into `unknown`."""
         if not self.record:
             return 0
-        self._lock = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise OutputError(
-                self.shown,
-                "another 'bulletin send' is running for this project",
-                "wait for it to finish, then run this one again",
-            ) from None
+        self._held.enter_context(self.database.send_lock())
         return self.settle(issue)
 
     def settle(self, issue: str) -> int:
@@ -121,65 +109,113 @@ class SendLog:
         if not self.record:
             return 0
         detail = "the run stopped after the message was handed over: it may have arrived"
-        cursor = self.db.execute(
-            "UPDATE recipients SET state = ?, detail = ?, updated = ? "
-            "WHERE issue = ? AND state = ?",
-            (State.UNKNOWN, detail, _now(), issue, State.SENDING),
+        result = self.db.execute(
+            recipients.update()
+            .where(recipients.c.issue == issue, recipients.c.state == State.SENDING)
+            .values(state=State.UNKNOWN, detail=detail, updated=_now())
         )
-        return cursor.rowcount
+        self.db.commit()
+        return result.rowcount
 
     def list(
-        self, subscribers: Iterable[Subscriber], on_duplicate: Callable[[Subscriber, int], None]
+        self,
+        subscribers: Iterable[Subscriber],
+        on_duplicate: Callable[[Subscriber, int], None],
+        on_suppressed: Callable[[Subscriber, str], None],
     ) -> None:
-        """Remember the subscribers of this run; report each duplicate with its first line."""
-        self.db.execute("BEGIN")
-        try:
-            for subscriber in subscribers:
-                row = (subscriber.key, subscriber.email, subscriber.name, subscriber.line)
-                added = self.db.execute(
-                    "INSERT INTO temp.listed VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", row
-                ).rowcount
-                if not added:
-                    first = self.db.execute(
-                        "SELECT line FROM temp.listed WHERE key = ?", (subscriber.key,)
-                    ).fetchone()[0]
-                    on_duplicate(subscriber, first)
-        finally:
-            self.db.execute("COMMIT")
+        """Remember the subscribers of this run; report each duplicate with its first line,
+        and leave out (reporting each, with the reason) every suppressed address."""
+        first: dict[str, int] = {}
+        page: builtins.list[dict[str, object]] = []
+        for subscriber in subscribers:
+            if subscriber.key in first:
+                on_duplicate(subscriber, first[subscriber.key])
+                continue
+            first[subscriber.key] = subscriber.line
+            page.append(_row(subscriber))
+            if len(page) == _PAGE:
+                self._add(page)
+        self._add(page)
+        self._leave_out_suppressed(on_suppressed)
+
+    def list_subscribed(self) -> None:
+        """Remember the list's confirmed subscribers, oldest first, for this run (the
+        suppressed are left out: the list keeps no suppressed address confirmed, and a CSV
+        import never adds one)."""
+        chosen = (
+            select(subscribers.c.key, subscribers.c.email, subscribers.c.name, text("0"),
+                   subscribers.c.digest)
+            .where(subscribers.c.state == CONFIRMED)
+            .order_by(subscribers.c.created, subscribers.c.key)
+        )  # fmt: skip
+        columns = ["key", "email", "name", "line", "digest"]
+        self.db.execute(_listed.insert().from_select(columns, chosen))
+        self.db.execute(_listed.delete().where(_suppressed()))
+        self.db.commit()
+
+    def _leave_out_suppressed(self, on_suppressed: Callable[[Subscriber, str], None]) -> None:
+        found = self.db.execute(
+            select(_listed.c.line, _listed.c.email, _listed.c.name, suppressions.c.reason)
+            .join(suppressions, suppressions.c.digest == _listed.c.digest)
+            .order_by(_listed.c.position)
+        ).all()
+        for line, email, name, reason in found:
+            on_suppressed(Subscriber(line, email, name), reason)
+        self.db.execute(_listed.delete().where(_suppressed()))
+        self.db.commit()
+
+    def _add(self, page: builtins.list[dict[str, object]]) -> None:
+        if page:
+            self.db.execute(_listed.insert(), page)
+            self.db.commit()
+            page.clear()
 
     def enroll(self, issue: str) -> None:
         """Record every listed subscriber not yet in the log for `issue` as pending."""
-        if self.record:
-            self.db.execute(
-                "INSERT INTO recipients (issue, key, email, name, state, updated) "
-                "SELECT ?, key, email, name, ?, ? FROM temp.listed WHERE true "
-                "ON CONFLICT DO NOTHING",
-                (issue, State.PENDING, _now()),
-            )
+        if not self.record:
+            return
+        chosen = select(
+            text(":issue"), _listed.c.key, _listed.c.email, _listed.c.name, text(":state"),
+            text(":updated"),
+        ).order_by(_listed.c.position)  # fmt: skip
+        statement = self.database.insert(recipients).from_select(
+            ["issue", "key", "email", "name", "state", "updated"], chosen
+        )
+        values = {"issue": issue, "state": State.PENDING, "updated": _now()}
+        self.db.execute(statement.on_conflict_do_nothing(), values)
+        self.db.commit()
 
     def tally(self, issue: str) -> dict[State, int]:
         """How many of the listed subscribers are in each state for `issue`."""
+        state = func.coalesce(recipients.c.state, State.PENDING)
         rows = self.db.execute(
-            "SELECT coalesce(r.state, ?), count(*) FROM temp.listed AS l LEFT JOIN recipients "
-            "AS r ON r.issue = ? AND r.key = l.key GROUP BY 1",
-            (State.PENDING, issue),
-        )
-        return {State(state): count for state, count in rows}
+            select(state, func.count()).select_from(_joined(issue)).group_by(state)
+        ).all()
+        self.db.rollback()
+        return {State(name): count for name, count in rows}
 
     def todo(self, issue: str, states: Iterable[State]) -> Iterator[Subscriber]:
-        """The listed subscribers in any of `states`, in list order, read a page at a time."""
+        """The listed subscribers in any of `states`, in list order, read a page at a time;
+        never one suppressed since it was listed (unsubscribed during the run, say)."""
         wanted = sorted(states)
-        marks = ", ".join("?" for _ in wanted)
-        query = (
-            "SELECT l.rowid, l.line, l.email, l.name FROM temp.listed AS l LEFT JOIN recipients "
-            "AS r ON r.issue = ? AND r.key = l.key "
-            f"WHERE l.rowid > ? AND coalesce(r.state, 'pending') IN ({marks}) "
-            f"ORDER BY l.rowid LIMIT {_PAGE}"
-        )
         after = 0
-        while page := self.db.execute(query, (issue, after, *wanted)).fetchall():
-            for rowid, line, email, name in page:
-                after = rowid
+        while True:
+            page = self.db.execute(
+                select(_listed.c.position, _listed.c.line, _listed.c.email, _listed.c.name)
+                .select_from(_joined(issue))
+                .where(
+                    _listed.c.position > after,
+                    func.coalesce(recipients.c.state, State.PENDING).in_(wanted),
+                    ~_suppressed(),
+                )
+                .order_by(_listed.c.position)
+                .limit(_PAGE)
+            ).all()
+            self.db.rollback()
+            if not page:
+                return
+            for position, line, email, name in page:
+                after = position
                 yield Subscriber(line, email, name)
 
     def mark(
@@ -187,51 +223,96 @@ class SendLog:
     ) -> None:
         """Record a recipient's new state (a no-op in a rehearsal).
 
-        A `sending` mark is on disk (fsync) when this returns, even against a power loss: lost,
-        the recipient would look pending and get a second copy. Other marks are flushed with
-        the next `sending` mark; lost, a `sent` falls back to `sending`, so to unknown: never
-        to a resend.
+        A `sending` mark is on disk when this returns, even against a power loss (committed
+        on PostgreSQL; with a full fsync on SQLite): lost, the recipient would look pending
+        and get a second copy. Other marks are flushed with the next `sending` mark on SQLite;
+        lost, a `sent` falls back to `sending`, so to unknown: never to a resend.
         """
         if not self.record:
             return
-        durable = state is State.SENDING
+        durable = state is State.SENDING and not self.database.is_postgresql
         if durable:
-            self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(
-            "INSERT INTO recipients (issue, key, email, name, state, attempts, detail, updated) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (issue, key) DO UPDATE SET "
-            "state = excluded.state, attempts = attempts + excluded.attempts, "
-            "detail = excluded.detail, updated = excluded.updated",
-            (issue, subscriber.key, subscriber.email, subscriber.name, state, attempts, detail,
-             _now()),
+            self.db.exec_driver_sql("PRAGMA synchronous=FULL")
+        statement = self.database.insert(recipients).values(
+            issue=issue, key=subscriber.key, email=subscriber.email, name=subscriber.name,
+            state=state, attempts=attempts, detail=detail, updated=_now(),
         )  # fmt: skip
+        self.db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["issue", "key"],
+                set_={
+                    "state": statement.excluded.state,
+                    "attempts": recipients.c.attempts + statement.excluded.attempts,
+                    "detail": statement.excluded.detail,
+                    "updated": statement.excluded.updated,
+                },
+            )
+        )
+        self.db.commit()
         if durable:
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.exec_driver_sql("PRAGMA synchronous=NORMAL")
+
+    def suppress(self, subscriber: Subscriber, reason: str, detail: str) -> None:
+        """Never mail this address again (a hard bounce: the relay refused it for good)."""
+        if not self.record:
+            return
+        row = {"digest": digest(subscriber.email), "reason": reason, "detail": detail}
+        statement = self.database.insert(suppressions).values(**row, created=_now())
+        self.db.execute(statement.on_conflict_do_nothing())
+        self.db.commit()
 
     def counts(self, issue: str) -> dict[State, int]:
         """How many recipients of `issue` the log holds in each state."""
         rows = self.db.execute(
-            "SELECT state, count(*) FROM recipients WHERE issue = ? GROUP BY state", (issue,)
-        )
+            select(recipients.c.state, func.count())
+            .where(recipients.c.issue == issue)
+            .group_by(recipients.c.state)
+        ).all()
+        self.db.rollback()
         return {State(state): count for state, count in rows}
 
     def entries(self, issue: str, states: Iterable[State]) -> Iterator[Entry]:
         """The recipients of `issue` in any of `states`, by address."""
-        wanted = sorted(states)
-        marks = ", ".join("?" for _ in wanted)
+        columns = recipients.c
         rows = self.db.execute(
-            "SELECT email, name, state, attempts, detail, updated FROM recipients "
-            f"WHERE issue = ? AND state IN ({marks}) ORDER BY key",
-            (issue, *wanted),
-        )
+            select(
+                columns.email, columns.name, columns.state, columns.attempts, columns.detail,
+                columns.updated,
+            )
+            .where(columns.issue == issue, columns.state.in_(sorted(states)))
+            .order_by(columns.key)
+        ).all()  # fmt: skip
+        self.db.rollback()
         for email, name, state, attempts, detail, updated in rows:
             yield Entry(email, name, State(state), attempts, detail, updated)
 
 
-def open_log(root: Path, shown: str, record: bool) -> SendLog:
-    """The send log of the project at `root` (created when recording and missing)."""
-    return SendLog(root / FILE_NAME, shown, record)
+def _row(subscriber: Subscriber) -> dict[str, object]:
+    return {
+        "key": subscriber.key,
+        "email": subscriber.email,
+        "name": subscriber.name,
+        "line": subscriber.line,
+        "digest": digest(subscriber.email),
+    }
+
+
+def _joined(issue: str) -> Join:
+    """The listed recipients with their row of the log for `issue`, if any."""
+    return _listed.outerjoin(
+        recipients, and_(recipients.c.issue == issue, recipients.c.key == _listed.c.key)
+    )
+
+
+def _suppressed() -> Exists:
+    """Whether the listed address is suppressed."""
+    return select(suppressions.c.digest).where(suppressions.c.digest == _listed.c.digest).exists()
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def open_log(database: Database, record: bool) -> SendLog:
+    """The send log in the project's database."""
+    return SendLog(database, record)

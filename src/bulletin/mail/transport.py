@@ -41,7 +41,29 @@ class TemporaryFailure(DeliveryFailure):
 
 
 class PermanentFailure(DeliveryFailure):
-    """The relay refused the message for good (5xx): do not retry."""
+    """The relay refused the message for good (5xx): do not retry. `bounced`: it refused the
+    address itself (a hard bounce: the mailbox or its domain does not exist), not the message
+    or the sender."""
+
+    def __init__(self, detail: str, bounced: bool = False) -> None:
+        super().__init__(detail)
+        self.bounced = bounced
+
+
+_STATUS = re.compile(r"(\d)\.(\d{1,3})\.\d{1,3}\b")
+"""An enhanced status code (RFC 3463) at the start of a reply's text: class.subject.detail."""
+
+
+def refuses_address(phase: str, code: int, text: str) -> bool:
+    """Whether a 5xx reply says the recipient's address is bad: at RCPT TO, an enhanced code
+    5.1.x (addressing), or without one, 550, 551 or 553. A refusal of the message (5.7.x
+    policy, spam) or of the sender is no bounce of the address."""
+    if phase != "RCPT TO" or not 500 <= code < 600:
+        return False
+    status = _STATUS.match(text)
+    if status:
+        return status.group(1) == "5" and status.group(2) == "1"
+    return code in (550, 551, 553)
 
 
 class UnknownOutcome(DeliveryFailure):
@@ -346,7 +368,8 @@ class Smtp:
         elif reset:
             self._reset(smtp)
         if 500 <= code < 600:
-            raise PermanentFailure(detail)
+            text = reply[1].decode("utf-8", "replace").strip()
+            raise PermanentFailure(detail, refuses_address(phase, code, text))
         raise TemporaryFailure(detail, connection=code == 421 or code < 0)
 
     def _reset(self, smtp: smtplib.SMTP) -> None:

@@ -1,0 +1,1 @@
+"""The project's database: the subscriber list and the send log, on SQLite or PostgreSQL."""

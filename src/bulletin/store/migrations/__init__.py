@@ -1,0 +1,1 @@
+"""The migrations of the project's database (Alembic), oldest first in `versions/`."""
