@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-lato poppler-utils chromium rsync openssl
+APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-lato poppler-utils chromium rsync openssl \
+	postgresql
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 AXE_VERSION := 4.14.1
 SAMPLE := 2021-11-02

@@ -1,4 +1,5 @@
-"""Shared fixtures: a temporary copy of the sample project, the CLI, one sample build."""
+"""Shared fixtures: a temporary copy of the sample project, the CLI, one sample build, new
+empty databases (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,3 +107,40 @@ def certificate(tmp_path_factory: pytest.TempPathFactory):
     from smtp_server import make_certificate
 
     return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of this test process (each xdist worker has its own folder and port),
+    started when a test first asks for it; see tests/postgres.py. Missing binaries are an
+    error, never a skip."""
+    import postgres
+
+    try:
+        server = postgres.start()
+    except postgres.PostgresUnavailable as error:
+        failure = str(error)  # failed outside the `except`, so no "during handling" chain
+    else:
+        failure = ""
+    if failure:
+        pytest.fail(failure, pytrace=False)
+    yield server
+    postgres.stop(server)
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """The SQLAlchemy URL of a new empty database of `postgres_server`, dropped after the test."""
+    import postgres
+
+    with postgres.database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new empty database, once as an SQLite file and once on PostgreSQL: a store test that
+    asks for it runs against both backends."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bulletin.sqlite3'}"
+    return str(request.getfixturevalue("postgres_url"))
