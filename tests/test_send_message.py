@@ -233,10 +233,18 @@ def test_refuses_an_unknown_date_and_an_unset_email_group(mail_project):
     assert line.startswith("content/publication.yaml: error: email: not set up: add an `email`")
 
 
-def test_needs_either_a_list_or_a_test_address(mail_project):
-    result = bulletin(mail_project, "send", SAMPLE)
+def test_takes_a_list_or_a_test_address_not_both(mail_project):
+    csv = str(mail_project / "subscribers.csv")
+    result = bulletin(mail_project, "send", SAMPLE, "--to", csv, "--test", "a@example.org")
     assert result.returncode == 2
-    assert "give either --to SUBSCRIBERS.csv or --test ADDRESS" in result.stderr
+    assert "give either --to SUBSCRIBERS.csv or --test ADDRESS, not both" in result.stderr
+
+
+def test_without_a_list_file_the_rehearsal_of_an_empty_list_mails_nobody(mail_project):
+    result = bulletin(mail_project, "send", SAMPLE)
+    assert result.returncode == 0, result.stderr
+    assert "sent 0, failed 0, skipped 0, unknown 0" in result.stdout
+    assert not (mail_project / "bulletin.sqlite3").exists()
 
 
 def test_plain_text_of_rendered_markdown():

@@ -83,3 +83,47 @@ def test_only_one_send_runs_at_a_time(mail_project):
         result = bulletin(mail_project, "send", SAMPLE, "--to", csv, env=env)
     assert result.returncode == 1
     assert "another 'bulletin send' is running for this project" in result.stderr
+
+
+def test_two_senders_on_one_postgresql_database_mail_everyone_exactly_once(
+    sample_build, tmp_path, certificate, postgres_url
+):
+    """Two `bulletin send` started at once on one PostgreSQL database, as on two machines:
+    one holds the send lock and the other stops at once; the one sending is SIGKILLed halfway
+    through 1,000 recipients and run again. The relay receives each message exactly once."""
+    root = copy_built_sample(sample_build, tmp_path / "project")
+    write_subscribers(root / "subscribers.csv", 1000)
+    recorder = Recorder(keep=False)
+    with smtp_server(certificate, recorder=recorder) as server:
+        env = {
+            "BULLETIN_SMTP_URL": server.url(),
+            "BULLETIN_UNSUBSCRIBE_SECRET": SECRET,
+            "BULLETIN_DATABASE_URL": postgres_url,
+        }
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("BULLETIN_")}
+        processes = [
+            subprocess.Popen(
+                _command(root), env=clean | env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]  # fmt: skip
+
+        def kill(count: int) -> None:  # halfway: the relay has message 500, awaiting its "250"
+            if count == 500:
+                for process in processes:
+                    if process.poll() is None:
+                        os.kill(process.pid, signal.SIGKILL)
+
+        recorder.on_message = kill
+        outcomes = [process.communicate(timeout=120) for process in processes]
+        codes = sorted(process.returncode for process in processes)
+        assert codes == [-signal.SIGKILL, 1], outcomes
+        refused = next(err for (_, err), p in zip(outcomes, processes, strict=True)
+                       if p.returncode == 1)  # fmt: skip
+        assert "another 'bulletin send' is running for this project" in refused
+        resumed = bulletin(root, "send", SAMPLE, "--to", str(root / "subscribers.csv"), env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert set(recorder.counts) == {f"r{i}@example.org" for i in range(1000)}
+    assert set(recorder.counts.values()) == {1}
+    assert "sent 500, failed 0, skipped 499, unknown 1 " in resumed.stdout

@@ -157,3 +157,52 @@ def test_a_send_on_either_database_mails_each_recipient_once(tmp_path, sample_bu
     log = bulletin(root, "send-log", SAMPLE, env={URL_VARIABLE: database_url}).stdout
     assert "5 recipient(s): 0 pending, 0 sending, 4 sent, 1 failed, 0 unknown" in log
     assert not (root / "bulletin.sqlite3").exists()  # the URL given is the database used
+
+
+def _schema(connection) -> dict[str, object]:
+    """Every table's columns (name, type, nullable, default), keys and indexes."""
+    seen = inspect(connection)
+    return {
+        table: (
+            [(c["name"], str(c["type"]), c["nullable"], str(c.get("default"))) for c in
+             seen.get_columns(table)],
+            seen.get_pk_constraint(table)["constrained_columns"],
+            sorted((i["name"], tuple(i["column_names"])) for i in seen.get_indexes(table)),
+            sorted(tuple(u["column_names"]) for u in seen.get_unique_constraints(table)),
+        )
+        for table in sorted(seen.get_table_names())
+    }  # fmt: skip
+
+
+def test_a_new_database_made_at_once_equals_one_made_by_the_migrations(tmp_path, database_url):
+    from sqlalchemy import create_engine
+
+    from bulletin.store.database import create_newest, upgrade
+
+    made = {}
+    for how, make in (("at once", create_newest), ("migrations", upgrade)):
+        url = database_url if how == "at once" else _second_database(tmp_path, database_url)
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            make(connection)
+            connection.commit()
+            made[how] = _schema(connection)
+        engine.dispose()
+    assert made["at once"] == made["migrations"]
+    assert "subscribers" in made["at once"]
+
+
+def _second_database(tmp_path: Path, url: str) -> str:
+    """Another empty database beside the one of `url` (same server)."""
+    if url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path}/second.sqlite3"
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_second"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)

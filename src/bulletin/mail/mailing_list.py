@@ -106,9 +106,8 @@ def import_csv(
                 "consent": consent, "source": source, "consented": now, "confirmed": now,
                 "created": now, "updated": now,
             }  # fmt: skip
-            added = connection.execute(
-                database.insert(subscribers).values(**row).on_conflict_do_nothing()
-            ).rowcount
+            statement = database.insert(subscribers).values(**row).on_conflict_do_nothing()
+            added = connection.execute(statement.returning(subscribers.c.key)).first()
             counts["added" if added else "already"] += 1
             if counts["added"] % _PAGE == 0:
                 connection.commit()

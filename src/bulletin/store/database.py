@@ -16,7 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -24,7 +37,7 @@ from sqlalchemy.pool import StaticPool
 
 from bulletin.errors import ConfigError, OutputError
 from bulletin.secrets import mask_url
-from bulletin.store.tables import SCHEMA, meta, recipients
+from bulletin.store.tables import SCHEMA, meta, metadata, recipients
 
 URL_VARIABLE = "BULLETIN_DATABASE_URL"
 FILE_NAME = "bulletin.sqlite3"
@@ -32,7 +45,8 @@ FILE_NAME = "bulletin.sqlite3"
 OLD_SEND_LOG = "sendlog.sqlite3"
 """The send log of bulletin 0.1, carried over into the database the first time it opens."""
 _CARRIED = "carried over " + OLD_SEND_LOG
-_SEND_LOCK = 0x62756C6C6574696E  # "bulletin": the key of the send lock on PostgreSQL
+_SEND_LOCK = 0x62756C6C6574696E  # "bulletin": the keys of the locks on PostgreSQL
+_MIGRATE_LOCK = _SEND_LOCK + 1
 _PAGE = 500
 
 
@@ -131,7 +145,7 @@ def open_database(root: Path, env: Mapping[str, str], *, create: bool = True) ->
     url = database_url(root, env)
     database = Database(_engine(url, root, create), mask_url(url), root)
     with database.connect() as connection:
-        migrate(connection)
+        migrate(database, connection)
         _carry_over(database, connection)
     return database
 
@@ -172,10 +186,32 @@ def _sqlite_settings(connection: sqlite3.Connection, _: object) -> None:
         connection.execute(f"PRAGMA {pragma}")
 
 
-def migrate(connection: Connection) -> None:
-    """Bring the schema to SCHEMA with Alembic (imported only when there is work to do)."""
-    if _revision(connection) == SCHEMA:
+def migrate(database: Database, connection: Connection) -> None:
+    """Bring the schema to SCHEMA with Alembic (imported only when there is work to do), one
+    process at a time: two commands started at once on a new database migrate it once."""
+    current = _revision(connection)
+    connection.rollback()
+    if current == SCHEMA:
         return
+    with _migrating(database, connection):
+        current = _revision(connection)
+        if current is None and not inspect(connection).get_table_names():
+            create_newest(connection)
+        elif current != SCHEMA:
+            upgrade(connection)
+        connection.commit()
+
+
+def create_newest(connection: Connection) -> None:
+    """Make an empty database the newest schema at once, and record it as migrated (what
+    the migrations would make: `tests/test_store.py` compares the two)."""
+    metadata.create_all(connection)
+    _alembic_version.create(connection)
+    connection.execute(_alembic_version.insert().values(version_num=SCHEMA))
+
+
+def upgrade(connection: Connection) -> None:
+    """Run the migrations the database has not had, with Alembic."""
     from alembic import command
     from alembic.config import Config
 
@@ -183,14 +219,38 @@ def migrate(connection: Connection) -> None:
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
-    connection.commit()
+
+
+_alembic_version = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), primary_key=True),
+)
+"""Alembic's record of the migrations a database has had (its own table)."""
+
+
+@contextlib.contextmanager
+def _migrating(database: Database, connection: Connection) -> Iterator[None]:
+    """Hold the migration lock: on PostgreSQL an advisory lock of the transaction (released
+    as it commits), on SQLite an exclusive flock of the database file itself (apart from
+    SQLite's own locks and from the send lock)."""
+    if database.is_postgresql:
+        connection.execute(select(func.pg_advisory_xact_lock(_MIGRATE_LOCK)))
+        yield
+        return
+    path = database.engine.url.database
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(path, "rb") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        yield
 
 
 def _revision(connection: Connection) -> str | None:
     if not inspect(connection).has_table("alembic_version"):
         return None
     row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
-    connection.rollback()
     return str(row[0]) if row else None
 
 
