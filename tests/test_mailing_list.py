@@ -127,3 +127,29 @@ def test_send_without_a_list_file_mails_the_confirmed_subscribers_once(
     assert "sent 2, failed 0, skipped 0, unknown 0" in first.stdout
     assert "'carl@example.org' is suppressed (erased)" in again.stderr
     assert "sent 0, failed 0, skipped 2, unknown 0" in again.stdout
+
+
+def test_ask_confirm_suppress_and_soft_bounces(tmp_path, database_url):
+    from bulletin.mail.mailing_list import UNSUBSCRIBED, ask, confirm, soft_bounce, suppress
+
+    with open_database(tmp_path, {URL_VARIABLE: database_url}) as database:
+        assert ask(database, "Anna@example.org", "Anna", CONSENT, "https://x.org/s").new
+        again = ask(database, "anna@example.org", "Anna M.", "new wording", "https://x.org/s")
+        assert not again.new and not again.confirmed
+        pending = find(database, "anna@example.org")
+        assert pending and pending.status is Status.PENDING and pending.consent == "new wording"
+        assert confirm(database, "ANNA@example.org") is True
+        assert ask(database, "anna@example.org", "", CONSENT, "x").confirmed
+        assert confirm(database, "nobody@example.org") is False
+        assert soft_bounce(database, "anna@example.org") == 1
+        assert soft_bounce(database, "anna@example.org") == 2
+        assert suppression(database, "anna@example.org") is None
+        for _ in range(2):  # idempotent
+            suppress(database, "anna@example.org", UNSUBSCRIBED)
+        gone = find(database, "anna@example.org")
+        assert gone and gone.status is Status.UNSUBSCRIBED and gone.soft_bounces == 2
+        assert ask(database, "anna@example.org", "", CONSENT, "x").suppressed
+        assert confirm(database, "anna@example.org") is False
+        with SendLog(database, True) as log:
+            log.list_subscribed()
+            assert list(log.todo(SAMPLE, {State.PENDING})) == []

@@ -61,14 +61,31 @@ class Mailing:
     """The `email` group of publication.yaml as written; `mail.message` fills in defaults.
 
     sender: the From address (the field `from`). unsubscribe_url: with `{token}`.
-    from_name, reply_to, list_id: empty when not given.
+    unsubscribe_url, from_name, reply_to, list_id: empty when not given.
     """
 
     sender: str
-    unsubscribe_url: str
+    unsubscribe_url: str = ""
     from_name: str = ""
     reply_to: str = ""
     list_id: str = ""
+
+
+@dataclass(frozen=True)
+class Subscriptions:
+    """The `subscribers` group of publication.yaml: where the subscriber service is, and the
+    consent wording of its form. `url` always ends with a slash."""
+
+    url: str
+    consent: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", self.url.rstrip("/") + "/")
+
+    @property
+    def unsubscribe_url(self) -> str:
+        """The service's one-click unsubscribe address, as `email.unsubscribe_url` takes it."""
+        return self.url + "unsubscribe?email={email}&token={token}"
 
 
 def printed_labels(**given: str) -> Mapping[str, str]:
@@ -87,6 +104,7 @@ class Publication:
     language: str = "en"
     labels: Mapping[str, str] = field(default_factory=printed_labels)
     email: Mailing | None = None
+    subscribers: Subscriptions | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/") + "/")

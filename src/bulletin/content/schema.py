@@ -192,9 +192,32 @@ PUBLICATION = (
             Field(
                 "unsubscribe_url",
                 Kind.UNSUBSCRIBE,
-                "one-click unsubscribe address, with {token} and optionally {email}",
+                "one-click unsubscribe address, with {token} and optionally {email} (default: "
+                "the subscriber service's, when subscribers.url is set)",
+                required=False,
                 example="https://bulletin.example.org/unsubscribe?email={email}&token={token}",
                 header=True,
+            ),
+        ),
+    ),
+    Field(
+        "subscribers",
+        Kind.MAPPING,
+        "the subscriber service readers sign up with (see docs/subscribers.md)",
+        required=False,
+        model=model.Subscriptions,
+        fields=(
+            Field(
+                "url",
+                Kind.URL,
+                "public address of `bulletin subscribers serve`, behind the web server",
+                example="https://bulletin.example.org/list/",
+            ),
+            Field(
+                "consent",
+                Kind.TEXT,
+                "what readers agree to, printed beside the form's checkbox and kept with them",
+                example="I agree to receive China Industries by email; I can leave at any time.",
             ),
         ),
     ),

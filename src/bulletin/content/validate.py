@@ -157,6 +157,7 @@ class _Checker:
             if isinstance(front, dict):
                 self.publication = Publication(**front)
                 self.check_list_id(raw.publication, self.publication)
+                self.check_unsubscribe(raw.publication, self.publication)
         if raw.people:
             self.person_ids = set(self.check_registry(raw.people, PERSON))
         if raw.bodies:
@@ -175,6 +176,22 @@ class _Checker:
                 "is not a dotted name of letters, digits and hyphens: set email.list_id, "
                 "e.g. china-industries.example.org",
             )
+
+    def check_unsubscribe(self, doc: RawDocument, publication: Publication) -> None:
+        """Mail needs a one-click unsubscribe address: given, or the subscriber service's,
+        which mail programs call over https."""
+        if publication.email is None or publication.email.unsubscribe_url:
+            return
+        service = publication.subscribers
+        if service is None:
+            self.report(
+                doc,
+                ("email",),
+                "no unsubscribe address: set email.unsubscribe_url, or subscribers.url for "
+                "the subscriber service (see docs/subscribers.md)",
+            )
+        elif problem := values.unsubscribe_address(service.unsubscribe_url):
+            self.report(doc, ("subscribers", "url"), f"as the unsubscribe address, {problem}")
 
     def check_registry(self, doc: RawDocument, fields: tuple[Field, ...] | None) -> list[str]:
         """The ids of people.yaml (with `fields`) or bodies.yaml; keeps the typed entries."""

@@ -22,6 +22,11 @@ from bulletin.store.tables import digest, recipients, subscribers, suppressions
 _PAGE = 500
 ERASED = "erased"
 """Why an address that was forgotten is suppressed."""
+UNSUBSCRIBED = "unsubscribed"
+HARD_BOUNCE = "hard bounce"
+COMPLAINT = "complaint"
+"""Why an address is suppressed: it unsubscribed, its mailbox does not exist, or its owner
+marked the bulletin as spam."""
 
 
 class Status(StrEnum):
@@ -216,3 +221,91 @@ def _member(row: object) -> Member:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a subscribe request did: `new` when the address was not on the list (a pending
+    subscriber was recorded); `confirmed` when it already is; `suppressed` when it may not
+    be mailed. A page shows the same answer whatever it is."""
+
+    new: bool = False
+    confirmed: bool = False
+    suppressed: bool = False
+
+
+def ask(database: Database, email: str, name: str, consent: str, source: str) -> Asked:
+    """Record a request to subscribe: a pending subscriber with their consent (the wording,
+    the page it came from, now). An address already pending gets its consent renewed; a
+    confirmed or suppressed one is left as it is."""
+    now, key = _now(), email.strip().casefold()
+    with database.connect() as connection:
+        if _suppression(connection, email):
+            return Asked(suppressed=True)
+        row = connection.execute(
+            select(subscribers.c.state).where(subscribers.c.key == key)
+        ).first()
+        if row and row[0] == Status.CONFIRMED:
+            return Asked(confirmed=True)
+        values = {
+            "key": key, "email": email.strip(), "name": name, "state": Status.PENDING,
+            "digest": digest(email), "consent": consent, "source": source, "consented": now,
+            "confirmed": "", "created": now, "updated": now,
+        }  # fmt: skip
+        statement = database.insert(subscribers).values(**values)
+        renewed = {k: statement.excluded[k] for k in ("name", "consent", "source", "consented",
+                                                        "updated")}  # fmt: skip
+        connection.execute(statement.on_conflict_do_update(index_elements=["key"], set_=renewed))
+        connection.commit()
+    return Asked(new=row is None)
+
+
+def confirm(database: Database, email: str) -> bool:
+    """Confirm a pending subscriber (the link of the confirmation mail was opened); whether
+    the address is now confirmed (False when it is unknown, unsubscribed or suppressed)."""
+    key, now = email.strip().casefold(), _now()
+    with database.connect() as connection:
+        if _suppression(connection, email):
+            return False
+        connection.execute(
+            subscribers.update()
+            .where(subscribers.c.key == key, subscribers.c.state == Status.PENDING)
+            .values(state=Status.CONFIRMED, confirmed=now, updated=now)
+        )
+        state = connection.execute(
+            select(subscribers.c.state).where(subscribers.c.key == key)
+        ).scalar()
+        connection.commit()
+    return state == Status.CONFIRMED
+
+
+def suppress(database: Database, email: str, reason: str, detail: str = "") -> None:
+    """Never mail the address again (`reason`: unsubscribed, hard bounce, complaint), at once
+    and idempotently; a subscriber of the list becomes unsubscribed."""
+    key, now = email.strip().casefold(), _now()
+    with database.connect() as connection:
+        row = {"digest": digest(email), "reason": reason, "detail": detail, "created": now}
+        connection.execute(database.insert(suppressions).values(**row).on_conflict_do_nothing())
+        connection.execute(
+            subscribers.update()
+            .where(subscribers.c.key == key, subscribers.c.state != Status.UNSUBSCRIBED)
+            .values(state=Status.UNSUBSCRIBED, updated=now)
+        )
+        connection.commit()
+
+
+def soft_bounce(database: Database, email: str) -> int:
+    """Count a temporary delivery failure of a subscriber; how many so far (0: not on the
+    list). A soft bounce suppresses nothing."""
+    key = email.strip().casefold()
+    with database.connect() as connection:
+        connection.execute(
+            subscribers.update()
+            .where(subscribers.c.key == key)
+            .values(soft_bounces=subscribers.c.soft_bounces + 1, updated=_now())
+        )
+        count = connection.execute(
+            select(subscribers.c.soft_bounces).where(subscribers.c.key == key)
+        ).scalar()
+        connection.commit()
+    return int(count or 0)

@@ -54,12 +54,19 @@ def email_settings(publication: Publication, shown: str) -> EmailSettings:
             field="email",
         )
     list_id = mailing.list_id or values.default_list_id(series, publication.base_url)
+    service = publication.subscribers
+    unsubscribe = mailing.unsubscribe_url or (service.unsubscribe_url if service else "")
+    if not unsubscribe:  # `bulletin check` refuses this: a last guard
+        raise ConfigError(shown, "no unsubscribe address", _NO_UNSUBSCRIBE, field="email")
     return EmailSettings(
         sender=Address(display_name=mailing.from_name or series, addr_spec=mailing.sender),
         reply_to=mailing.reply_to or publication.contact.email,
         list_id=formataddr((series, list_id)),
-        unsubscribe_url=mailing.unsubscribe_url,
+        unsubscribe_url=unsubscribe,
     )
+
+
+_NO_UNSUBSCRIBE = "set email.unsubscribe_url, or subscribers.url for the subscriber service"
 
 
 def page_url(issue: Issue) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from bulletin.content.model import Issue
 from bulletin.diagnostics import has_errors
 from bulletin.errors import ConfigError, ContentError, DeliveryError, OutputError
+from bulletin.mail.mailing_list import HARD_BOUNCE
 from bulletin.mail.message import EmailSettings, Letter, compose, email_settings, unsubscribe_url
 from bulletin.mail.sendlog import SendLog, State
 from bulletin.mail.subscribers import RowProblem, Subscriber, read_subscribers
@@ -28,9 +29,6 @@ from bulletin.render.html import Theme
 from bulletin.report import Reporter
 
 SECRET_VARIABLE = "BULLETIN_UNSUBSCRIBE_SECRET"
-HARD_BOUNCE = "hard bounce"
-"""Why an address the relay refused for good (a 5xx saying the mailbox does not exist) is
-suppressed."""
 PREVIEW_SECRET = b"preview: not a real secret"
 
 
