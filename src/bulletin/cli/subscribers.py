@@ -131,3 +131,24 @@ def forget(session: Session, email: str) -> None:
         held = erase(database, email)
     said = "erased" if held else "was not on the list or in the send log"
     click.echo(printable(f"{email}: {said}; suppressed for good (only its digest is kept)"))
+
+
+@subscribers.command()
+@click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
+@click.pass_obj
+def bounces(session: Session, path: Path) -> None:
+    """Read bounce messages (delivery status notifications) from an mbox file or a Maildir:
+    each address that failed for good is suppressed, each that failed for now is counted."""
+    from bulletin.mail.bounces import record_bounces
+
+    shown = session.project.shown(path)
+    with _database(session) as database:
+        found = record_bounces(database, path, shown)
+    for address in found.hard:
+        click.echo(printable(f"suppressed {address} (hard bounce)"))
+    for address in found.soft:
+        click.echo(printable(f"counted {address} (soft bounce)"))
+    click.echo(
+        f"{shown}: {found.messages} message(s): {len(found.hard)} hard bounce(s) suppressed, "
+        f"{len(found.soft)} soft, {found.unrecognised} not a bounce"
+    )
