@@ -41,6 +41,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/check.py
 	$(BIN)/python benchmarks/site.py
 	$(BIN)/python benchmarks/send.py
+	$(BIN)/python benchmarks/subscribers.py
 
 setup: system-packages $(STAMP) $(AXE)
 

@@ -62,7 +62,7 @@ def rss_mb(pid: int) -> float:
 
 def run(root: Path, csv: Path, url: str, recorder: Recorder) -> Result:
     """`bulletin send` to every row of `csv`, from a fresh send log."""
-    for old in root.glob("sendlog.sqlite3*"):
+    for old in root.glob("bulletin.sqlite3*"):
         old.unlink()
     env = dict(os.environ, BULLETIN_SMTP_URL=url, BULLETIN_UNSUBSCRIBE_SECRET="benchmark")
     command = [sys.executable, "-m", "bulletin", "--project", str(root), "send", DATE]
