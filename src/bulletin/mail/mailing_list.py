@@ -4,7 +4,6 @@ lists brought in and out; erasure that keeps an address unmailed without keeping
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,7 +16,7 @@ from bulletin.mail.sendlog import CONFIRMED
 from bulletin.mail.subscribers import RowProblem, read_subscribers
 from bulletin.report import Reporter
 from bulletin.store.database import Database
-from bulletin.store.tables import digest, recipients, subscribers, suppressions
+from bulletin.store.tables import digest, recipients, subscribers, suppressions, utc_now
 
 _PAGE = 500
 ERASED = "erased"
@@ -89,7 +88,7 @@ def import_csv(
         counts["skipped"] += 1
         reporter.warning(found.diagnostic)
 
-    now, source = _now(), f"import of {shown}"
+    now, source = utc_now(), f"import of {shown}"
     with database.connect() as connection:
         seen: set[str] = set()
         for subscriber in read_subscribers(path, shown, problem):
@@ -175,7 +174,7 @@ def forget(database: Database, email: str) -> bool:
     with database.connect() as connection:
         held = connection.execute(delete(subscribers).where(subscribers.c.key == key)).rowcount
         held += connection.execute(delete(recipients).where(recipients.c.key == key)).rowcount
-        row = {"digest": digest(email), "reason": ERASED, "detail": "", "created": _now()}
+        row = {"digest": digest(email), "reason": ERASED, "detail": "", "created": utc_now()}
         connection.execute(database.insert(suppressions).values(**row).on_conflict_do_nothing())
         connection.commit()
     return held > 0
@@ -219,10 +218,6 @@ def _member(row: object) -> Member:
     )
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
 @dataclass(frozen=True)
 class Asked:
     """What a subscribe request did: `new` when the address was not on the list (a pending
@@ -238,7 +233,7 @@ def ask(database: Database, email: str, name: str, consent: str, source: str) ->
     """Record a request to subscribe: a pending subscriber with their consent (the wording,
     the page it came from, now). An address already pending gets its consent renewed; a
     confirmed or suppressed one is left as it is."""
-    now, key = _now(), email.strip().casefold()
+    now, key = utc_now(), email.strip().casefold()
     with database.connect() as connection:
         if _suppression(connection, email):
             return Asked(suppressed=True)
@@ -263,7 +258,7 @@ def ask(database: Database, email: str, name: str, consent: str, source: str) ->
 def confirm(database: Database, email: str) -> bool:
     """Confirm a pending subscriber (the link of the confirmation mail was opened); whether
     the address is now confirmed (False when it is unknown, unsubscribed or suppressed)."""
-    key, now = email.strip().casefold(), _now()
+    key, now = email.strip().casefold(), utc_now()
     with database.connect() as connection:
         if _suppression(connection, email):
             return False
@@ -282,7 +277,7 @@ def confirm(database: Database, email: str) -> bool:
 def suppress(database: Database, email: str, reason: str, detail: str = "") -> None:
     """Never mail the address again (`reason`: unsubscribed, hard bounce, complaint), at once
     and idempotently; a subscriber of the list becomes unsubscribed."""
-    key, now = email.strip().casefold(), _now()
+    key, now = email.strip().casefold(), utc_now()
     with database.connect() as connection:
         row = {"digest": digest(email), "reason": reason, "detail": detail, "created": now}
         connection.execute(database.insert(suppressions).values(**row).on_conflict_do_nothing())
@@ -302,7 +297,7 @@ def soft_bounce(database: Database, email: str) -> int:
         connection.execute(
             subscribers.update()
             .where(subscribers.c.key == key)
-            .values(soft_bounces=subscribers.c.soft_bounces + 1, updated=_now())
+            .values(soft_bounces=subscribers.c.soft_bounces + 1, updated=utc_now())
         )
         count = connection.execute(
             select(subscribers.c.soft_bounces).where(subscribers.c.key == key)

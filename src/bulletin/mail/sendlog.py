@@ -7,7 +7,6 @@ temporary table, then joined with the log, so a list of any length is read a pag
 from __future__ import annotations
 
 import builtins
-import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from sqlalchemy.sql.expression import Exists, Join
 
 from bulletin.mail.subscribers import Subscriber
 from bulletin.store.database import Database
-from bulletin.store.tables import digest, recipients, subscribers, suppressions
+from bulletin.store.tables import digest, recipients, subscribers, suppressions, utc_now
 
 _PAGE = 500
 CONFIRMED = "confirmed"
@@ -112,7 +111,7 @@ class SendLog:
         result = self.db.execute(
             recipients.update()
             .where(recipients.c.issue == issue, recipients.c.state == State.SENDING)
-            .values(state=State.UNKNOWN, detail=detail, updated=_now())
+            .values(state=State.UNKNOWN, detail=detail, updated=utc_now())
         )
         self.db.commit()
         return result.rowcount
@@ -181,7 +180,7 @@ class SendLog:
         statement = self.database.insert(recipients).from_select(
             ["issue", "key", "email", "name", "state", "updated"], chosen
         )
-        values = {"issue": issue, "state": State.PENDING, "updated": _now()}
+        values = {"issue": issue, "state": State.PENDING, "updated": utc_now()}
         self.db.execute(statement.on_conflict_do_nothing(), values)
         self.db.commit()
 
@@ -235,7 +234,7 @@ class SendLog:
             self.db.exec_driver_sql("PRAGMA synchronous=FULL")
         statement = self.database.insert(recipients).values(
             issue=issue, key=subscriber.key, email=subscriber.email, name=subscriber.name,
-            state=state, attempts=attempts, detail=detail, updated=_now(),
+            state=state, attempts=attempts, detail=detail, updated=utc_now(),
         )  # fmt: skip
         self.db.execute(
             statement.on_conflict_do_update(
@@ -257,7 +256,7 @@ class SendLog:
         if not self.record:
             return
         row = {"digest": digest(subscriber.email), "reason": reason, "detail": detail}
-        statement = self.database.insert(suppressions).values(**row, created=_now())
+        statement = self.database.insert(suppressions).values(**row, created=utc_now())
         self.db.execute(statement.on_conflict_do_nothing())
         self.db.commit()
 
@@ -307,10 +306,6 @@ def _joined(issue: str) -> Join:
 def _suppressed() -> Exists:
     """Whether the listed address is suppressed."""
     return select(suppressions.c.digest).where(suppressions.c.digest == _listed.c.digest).exists()
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def open_log(database: Database, record: bool) -> SendLog:

@@ -3,6 +3,7 @@ them; `SCHEMA` names the newest migration)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
@@ -11,6 +12,11 @@ SCHEMA = "0003"
 """The revision of the newest migration: a database at it needs no migrating."""
 
 metadata = MetaData()
+
+
+def utc_now() -> str:
+    """The time as the database keeps it: UTC, to the second, `YYYY-MM-DD HH:MM:SS`."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def digest(email: str) -> str:
