@@ -47,5 +47,8 @@ DEFAULT_LABELS = {
     "bodies": "Issuing bodies",
     "search": "Search",
     "feed": "Atom feed",
+    "subscribe": "Subscribe",
+    "subscribe_email": "Email address",
+    "subscribe_name": "Name (optional)",
 }
 """Printed labels; publication.yaml `labels` overrides any of them."""
