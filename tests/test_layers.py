@@ -1,9 +1,9 @@
 """The packages of src/bulletin are layers: a lower one never imports a higher one.
 
 shared (project, diagnostics, errors, report, secrets, write) < content < render < site;
-shared < store (the database) < mail < service (the subscriber web service); site, service
-< cli. The imports are read with `ast`, so
-an import inside a function counts as much as one at the top.
+shared < store (the database) < mail < service (the subscriber web service); site, service <
+cli. The imports are read with `ast`, so an import inside a function counts as much as one at
+the top.
 """
 
 from __future__ import annotations
