@@ -1,4 +1,6 @@
-"""The mailing list at scale: a list of 100,000 subscribers brought into PostgreSQL, then the
+"""The mailing list at scale. One-click unsubscribes: POSTs per second and their latency
+against the service (`bulletin subscribers serve`, uvicorn) on SQLite, against a GET of its
+stylesheet as the baseline. Then a list of 100,000 subscribers brought into PostgreSQL and the
 issue sent to all of them from the list, with the sender's peak memory, against the same send
 to 1,000 (the baseline of the ratio: memory must not grow with the list).
 
@@ -65,11 +67,85 @@ def sent(root: Path, url: str, relay: str, recorder: Recorder) -> Result:
     return Result(recorder.total, seconds, peak, tuple(samples))
 
 
+def serving(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """`bulletin subscribers serve --port 0` in its own process, and the address it serves."""
+    command = [sys.executable, "-m", "bulletin", "--project", str(root), "subscribers",
+               "serve", "--port", "0"]  # fmt: skip
+    process = subprocess.Popen(command, env=dict(os.environ) | env, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    line = process.stdout.readline().decode()
+    return process, line.split()[1]
+
+
+def timed_posts(
+    url: str, requests: list[tuple[str, str, bytes]], workers: int
+) -> tuple[float, list[float]]:
+    """Send the requests (method, path and query, body) from `workers` threads, one
+    connection each request (as nginx reaches its backend); wall seconds and each latency."""
+    from concurrent.futures import ThreadPoolExecutor
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    address = urlsplit(url)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def one(request: tuple[str, str, bytes]) -> float:
+        method, target, body = request
+        start = time.perf_counter()
+        link = HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=10)
+        link.request(method, target, body=body or None, headers=headers)
+        answer = link.getresponse()
+        answer.read()
+        link.close()
+        assert answer.status == 200, (target, answer.status)
+        return time.perf_counter() - start
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        latencies = list(pool.map(one, requests))
+    return time.perf_counter() - start, latencies
+
+
+def unsubscribes(folder: Path, count: int) -> None:
+    """One-click unsubscribes of `count` subscribers, against GETs of the stylesheet."""
+    from bulletin.mail.message import unsubscribe_url
+
+    root = project(folder / "service")
+    with (root / "content" / "publication.yaml").open("a", encoding="utf-8") as out:
+        out.write('subscribers:\n  url: https://bulletin.example.org/list/\n  consent: "Yes."\n')
+    csv = write_subscribers(folder / "unsubscribe.csv", count)
+    env = {"BULLETIN_UNSUBSCRIBE_SECRET": "benchmark"}
+    assert bulletin(root, env, "subscribers", "import", str(csv), "--consent", "b").wait() == 0
+    process, url = serving(root, env)
+    try:
+        template = "/unsubscribe?email={email}&token={token}"
+        posts = [
+            ("POST", unsubscribe_url(template, f"r{i}@example.org", b"benchmark"),
+             b"List-Unsubscribe=One-Click")
+            for i in range(count)
+        ]  # fmt: skip
+        gets = [("GET", "/style.css", b"")] * count
+        for name, requests in (("stylesheet GETs (baseline)", gets), ("one-click POSTs", posts)):
+            seconds, latencies = timed_posts(url, requests, workers=4)
+            latencies.sort()
+            p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+            print(f"{name}: {count / seconds:,.0f} per second, p50 "
+                  f"{latencies[len(latencies) // 2] * 1000:.1f} ms, p99 {p99:.1f} ms")  # fmt: skip
+            if name.startswith("one-click"):
+                print("  aim: at least 500 per second, p99 under 50 ms on 2 cores")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--unsubscribes", type=int, default=2000)
     arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        unsubscribes(Path(folder), arguments.unsubscribes)
     server = postgres.start()
     try:
         with tempfile.TemporaryDirectory() as folder:

@@ -152,3 +152,31 @@ def bounces(session: Session, path: Path) -> None:
         f"{shown}: {found.messages} message(s): {len(found.hard)} hard bounce(s) suppressed, "
         f"{len(found.soft)} soft, {found.unrecognised} not a bounce"
     )
+
+
+@subscribers.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8025,
+    show_default=True,
+    help="Port to listen on; 0 picks any free port.",
+)
+@click.pass_obj
+def serve(session: Session, host: str, port: int) -> None:
+    """Run the subscriber service behind the web server: the subscribe form (double opt-in),
+    the confirmation links, one-click unsubscribe and the bounce webhook (docs/subscribers.md).
+
+    Its public address is subscribers.url in publication.yaml; BULLETIN_UNSUBSCRIBE_SECRET
+    signs its links; confirmation mails go to BULLETIN_SMTP_URL, else outbox/confirmations/.
+    """
+    from bulletin.service.app import serve as run
+
+    def ready(url: str) -> None:
+        click.echo(printable(f"serving {url} (Ctrl-C to stop)"))
+
+    try:
+        run(session.project, os.environ, host, port, ready)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
