@@ -4,6 +4,7 @@ sent message; the bounce webhook; and abuse: floods, robots, malformed requests.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import re
@@ -489,3 +490,51 @@ def test_the_websites_form_posts_without_a_form_token_only_from_the_website(
             wait_for(relay.recorder, "bea@example.org", 1)
             member = find(service.database, "bea@example.org")
             assert member is not None and member.status.value == "pending"
+
+
+def postmark(service: Service, event: object, password: str | None) -> Answer:
+    """A call of Postmark's webhook, with the Basic password of its URL (none when None)."""
+    headers = {"Content-Type": "application/json"}
+    if password is not None:
+        pair = base64.b64encode(f"postmark:{password}".encode()).decode()
+        headers["Authorization"] = f"Basic {pair}"
+    return call(service.url + "bounces/postmark", "POST", json.dumps(event).encode(), headers)
+
+
+def test_postmarks_bounce_webhook(tmp_path, project, database_url):
+    """Postmark's own payloads (RecordType Bounce with its Type, SpamComplaint), behind the
+    Basic password of the webhook URL."""
+    env = {URL_VARIABLE: database_url, "BULLETIN_UNSUBSCRIBE_SECRET": SECRET,
+           "BULLETIN_POSTMARK_PASSWORD": "pm-password"}  # fmt: skip
+    hard = {"RecordType": "Bounce", "Type": "HardBounce", "TypeCode": 1,
+            "Email": "hard@example.org", "Description": "The server was unable to deliver",
+            "BouncedAt": "2021-11-02T10:00:00Z"}  # fmt: skip
+    with running(project, env) as service:
+        for address in ("hard@example.org", "soft@example.org", "spam@example.org"):
+            mailing_list.ask(service.database, address, "", CONSENT, "test")
+            mailing_list.confirm(service.database, address)
+        assert postmark(service, hard, None).status == 401
+        assert postmark(service, hard, "guess").status == 403
+        assert suppression(service.database, "hard@example.org") is None
+        assert postmark(service, hard, "pm-password").status == 200
+        found = suppression(service.database, "hard@example.org")
+        assert found and found.reason == mailing_list.HARD_BOUNCE
+        complaint = {"RecordType": "SpamComplaint", "Type": "SpamComplaint",
+                     "Email": "spam@example.org"}  # fmt: skip
+        assert postmark(service, complaint, "pm-password").status == 200
+        spam = suppression(service.database, "spam@example.org")
+        assert spam and spam.reason == mailing_list.COMPLAINT
+        soft = postmark(service, hard | {"Type": "SoftBounce", "Email": "soft@example.org"},
+                        "pm-password")  # fmt: skip
+        assert json.loads(soft.text)["soft_bounces"] == 1
+        reply = postmark(service, hard | {"Type": "AutoResponder", "Email": "soft@example.org"},
+                         "pm-password")  # fmt: skip
+        assert json.loads(reply.text)["done"] == "ignored"
+        assert suppression(service.database, "soft@example.org") is None
+        assert postmark(service, {"Type": "HardBounce"}, "pm-password").status == 400
+
+
+def test_postmarks_webhook_is_closed_without_its_password(tmp_path, project):
+    with running(project, {"BULLETIN_UNSUBSCRIBE_SECRET": SECRET}) as service:
+        answer = postmark(service, {"Type": "HardBounce", "Email": "a@example.org"}, "x")
+        assert answer.status == 404 and "BULLETIN_POSTMARK_PASSWORD" in answer.text

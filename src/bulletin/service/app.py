@@ -7,6 +7,9 @@ known fields. A bad request gets a 4xx answer with a short message, never a trac
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import json
 import logging
 from collections.abc import AsyncGenerator, Callable, Mapping
@@ -53,6 +56,7 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 """Sent with every page."""
+POSTMARK_VARIABLE = "BULLETIN_POSTMARK_PASSWORD"
 BOUNCE_TYPES = {"hard": mailing_list.HARD_BOUNCE, "complaint": mailing_list.COMPLAINT}
 log = logging.getLogger("bulletin.service")
 
@@ -76,6 +80,7 @@ class Settings:
     outbox: Path
     env: Mapping[str, str]
     origins: frozenset[str] = frozenset()
+    postmark_password: str = ""
 
 
 def load_settings(project: Project, env: Mapping[str, str]) -> Settings:
@@ -108,6 +113,7 @@ def load_settings(project: Project, env: Mapping[str, str]) -> Settings:
         outbox=outbox,
         env=dict(env),
         origins=frozenset(_origin(url) for url in (service.url, publication.base_url)),
+        postmark_password=env.get(POSTMARK_VARIABLE, ""),
     )
 
 
@@ -310,7 +316,25 @@ class Service:
             raise Refused(401, "X-Bulletin-Signature is missing.")
         if not tokens.body_signature_valid(self.settings.secret, body, signature):
             raise Refused(403, "X-Bulletin-Signature does not match the body.")
-        kind, email, detail = _bounce(body)
+        return await self._record(*_bounce(body))
+
+    async def postmark(self, request: Request) -> Response:
+        """Postmark's bounce and spam-complaint webhook, authenticated by the HTTP Basic
+        password set in Postmark's webhook URL (BULLETIN_POSTMARK_PASSWORD)."""
+        password = self.settings.postmark_password
+        if not password:
+            raise Refused(404, f"Not set up: set {POSTMARK_VARIABLE} to take Postmark's calls.")
+        given = _basic_password(request.headers.get("authorization", ""))
+        if given is None:
+            raise Refused(401, "The Basic authorization of the webhook URL is missing.")
+        if not hmac.compare_digest(given.encode(), password.encode()):
+            raise Refused(403, "The webhook's password does not match.")
+        kind, email, detail = _postmark_event(await read_body(request, WEBHOOK_LIMIT))
+        if kind is None:
+            return JSONResponse({"email": email, "done": "ignored"})
+        return await self._record(kind, email, detail)
+
+    async def _record(self, kind: str, email: str, detail: str) -> Response:
         if kind == "soft":
             count = await self.write(mailing_list.soft_bounce, self.database, email)
             return JSONResponse({"email": email, "done": "counted", "soft_bounces": count})
@@ -319,7 +343,7 @@ class Service:
 
     async def refused(self, request: Request, error: Exception) -> Response:
         assert isinstance(error, Refused)
-        if request.url.path == "/bounces":
+        if request.url.path.startswith("/bounces"):
             return PlainTextResponse(error.text + "\n", error.status)
         return self.say(error.status, "Request refused", error.text)
 
@@ -376,6 +400,50 @@ def _bounce(body: bytes) -> tuple[str, str, str]:
     return kind, email.strip(), detail
 
 
+POSTMARK_KINDS = {
+    "HardBounce": "hard",
+    "BadEmailAddress": "hard",
+    "SpamComplaint": "complaint",
+    "SoftBounce": "soft",
+    "Transient": "soft",
+    "DnsError": "soft",
+}
+"""Postmark's bounce types that bulletin acts on; the others (auto-replies, subscribe and
+unsubscribe requests by mail, challenges...) are acknowledged and ignored."""
+
+
+def _postmark_event(body: bytes) -> tuple[str | None, str, str]:
+    """The kind (None: not acted on), address and detail of a Postmark webhook call."""
+    try:
+        data: Any = json.loads(body.decode())
+    except (UnicodeDecodeError, ValueError):
+        raise Refused(400, "The body is not JSON in UTF-8.") from None
+    if not isinstance(data, dict):
+        raise Refused(400, "The body must be a Postmark bounce or spam complaint object.")
+    email, kind = data.get("Email"), data.get("Type")
+    if data.get("RecordType") == "SpamComplaint":
+        kind = "SpamComplaint"
+    if not isinstance(email, str) or not email.strip() or len(email) > 254:
+        raise Refused(400, '"Email" must be an address.')
+    if HEADER_UNSAFE.search(email):
+        raise Refused(400, '"Email" holds control characters.')
+    detail = data.get("Description") or data.get("Details") or ""
+    detail = detail[:1000] if isinstance(detail, str) else ""
+    return POSTMARK_KINDS.get(kind) if isinstance(kind, str) else None, email.strip(), detail
+
+
+def _basic_password(header: str) -> str | None:
+    """The password of an `Authorization: Basic ...` header, or None."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[2]
+
+
 def create_app(settings: Settings, database: Database, limits: Limits | None = None) -> Starlette:
     """The service's ASGI app."""
     service = Service(settings, database, limits or Limits())
@@ -386,6 +454,7 @@ def create_app(settings: Settings, database: Database, limits: Limits | None = N
         Route("/unsubscribe", service.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe", service.unsubscribe, methods=["POST"]),
         Route("/bounces", service.bounces, methods=["POST"]),
+        Route("/bounces/postmark", service.postmark, methods=["POST"]),
         Route("/style.css", service.stylesheet, methods=["GET"]),
     ]
     handlers = {Refused: service.refused, HTTPException: service.http_error}
