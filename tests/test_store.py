@@ -206,3 +206,27 @@ def _second_database(tmp_path: Path, url: str) -> str:
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
     admin.dispose()
     return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def test_publication_yaml_names_the_database_and_the_environment_overrides_it(
+    tmp_path, sample_build, postgres_url
+):
+    root = copy_built_sample(sample_build, tmp_path / "project")
+    publication = root / "content" / "publication.yaml"
+    text = publication.read_text(encoding="utf-8")
+    publication.write_text(text + "database: sqlite:///data/list.sqlite3\n", encoding="utf-8")
+    (root / "list.csv").write_text("email\nanna@example.org\n", encoding="utf-8")
+    imported = bulletin(root, "subscribers", "import", str(root / "list.csv"), "--consent", "x")
+    assert imported.returncode == 0, imported.stderr
+    assert (root / "data" / "list.sqlite3").is_file()
+    assert not (root / "bulletin.sqlite3").exists()
+    overridden = bulletin(root, "subscribers", "list", env={URL_VARIABLE: postgres_url})
+    assert overridden.returncode == 0 and overridden.stdout == ""  # another, empty list
+    assert "anna@example.org" in bulletin(root, "subscribers", "list").stdout
+    secret = text + "database: postgresql://bulletin:hunter2@db.example.org/bulletin\n"
+    publication.write_text(secret, encoding="utf-8")
+    refused = bulletin(root, "subscribers", "list")
+    assert refused.returncode == 1
+    assert "database: holds a password: keep it out of publication.yaml" in refused.stderr
+    checked = bulletin(root, "check")
+    assert "content/publication.yaml" in checked.stdout and "holds a password" in checked.stdout

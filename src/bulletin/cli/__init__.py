@@ -18,6 +18,7 @@ import click
 
 if TYPE_CHECKING:
     from bulletin.project import Project
+    from bulletin.store.database import Database
 
 _debug = False
 
@@ -35,6 +36,22 @@ class Session:
         from bulletin.project import find_project
 
         return find_project(self.folder)
+
+    def database(self, create: bool = True) -> Database:
+        """The project's database, where publication.yaml or BULLETIN_DATABASE_URL says (the
+        shared files must pass their check: a wrong database is never guessed at)."""
+        import os
+
+        from bulletin.content.read import read_project
+        from bulletin.content.validate import validate
+        from bulletin.errors import ContentError
+        from bulletin.store.database import open_database
+
+        checked = validate(read_project(self.project, []))
+        if checked.publication is None:
+            raise ContentError(checked.diagnostics)
+        configured = checked.publication.database
+        return open_database(self.project.root, os.environ, create=create, configured=configured)
 
     def command(self, *arguments: str) -> str:
         """The bulletin command line that does `arguments` for this project, ready to paste."""

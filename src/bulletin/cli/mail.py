@@ -164,7 +164,10 @@ def _send_all(
 
     start = time.perf_counter()
     progress = _SendProgress(edition.key)
-    database = open_database(project.root, os.environ, create=transport.records)
+    configured = edition.issue.publication.database
+    database = open_database(
+        project.root, os.environ, create=transport.records, configured=configured
+    )
     with database, open_log(database, transport.records) as log:
         where = (subscribers, project.shown(subscribers)) if subscribers else None
         summary = send_issue(edition, where, transport, log, options, progress)
@@ -300,11 +303,9 @@ def send_log(session: Session, date: str, states: tuple[str, ...]) -> None:
     """
     from bulletin.mail.sendlog import State, open_log
     from bulletin.project import parse_date
-    from bulletin.store.database import open_database
 
-    project = session.project
     day = parse_date(date).isoformat()
-    database = open_database(project.root, os.environ, create=False)
+    database = session.database(create=False)
     with database, open_log(database, record=False) as log:
         counts = log.counts(day)
         total = sum(counts.values())

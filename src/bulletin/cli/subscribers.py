@@ -26,9 +26,7 @@ def subscribers() -> None:
 
 
 def _database(session: Session) -> Database:
-    from bulletin.store.database import open_database
-
-    return open_database(session.project.root, os.environ)
+    return session.database()
 
 
 class _Warnings(Quiet):

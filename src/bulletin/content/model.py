@@ -104,6 +104,7 @@ class Publication:
     language: str = "en"
     labels: Mapping[str, str] = field(default_factory=printed_labels)
     email: Mailing | None = None
+    database: str = ""
     subscribers: Subscriptions | None = None
 
     def __post_init__(self) -> None:

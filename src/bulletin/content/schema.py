@@ -201,6 +201,14 @@ PUBLICATION = (
         ),
     ),
     Field(
+        "database",
+        Kind.DATABASE,
+        "where the list and the send log are kept (default: bulletin.sqlite3 in the project; "
+        "BULLETIN_DATABASE_URL overrides it)",
+        required=False,
+        example="postgresql://bulletin@db.example.org/bulletin",
+    ),
+    Field(
         "subscribers",
         Kind.MAPPING,
         "the subscriber service readers sign up with (see docs/subscribers.md)",

@@ -163,6 +163,26 @@ def list_id(value: Any) -> str | None:
     )
 
 
+_PASSWORD = re.compile(r"://[^/@]*:[^/@]*@")
+
+
+def database_url(value: Any) -> str | None:
+    """Where the list and the send log are kept: SQLite or PostgreSQL, with no password (a
+    content file is no place for one)."""
+    schemes = ("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")
+    if not isinstance(value, str) or not value.startswith(schemes):
+        return (
+            f"{quoted(value)} is not a database URL: write sqlite:///PATH (from the project "
+            "folder) or postgresql://USER@HOST/NAME"
+        )
+    if _PASSWORD.search(value):
+        return (
+            "holds a password: keep it out of publication.yaml, in PGPASSWORD or ~/.pgpass, or "
+            "give the whole URL in BULLETIN_DATABASE_URL"
+        )
+    return None
+
+
 def default_list_id(series: str, base_url: str) -> str:
     """The List-Id when publication.yaml gives none: the series' slug and the site's host."""
     try:
@@ -182,6 +202,7 @@ CHECKS: dict[Kind, Callable[[Any], str | None]] = {
     Kind.EMAIL: email,
     Kind.LIST_ID: list_id,
     Kind.UNSUBSCRIBE: unsubscribe_address,
+    Kind.DATABASE: database_url,
     Kind.LANGUAGE: language,
 }
 """The check of each kind of value that needs nothing but the value; the problem, or None."""

@@ -16,6 +16,7 @@ class Kind(StrEnum):
     EMAIL = "email address"
     LIST_ID = "dotted name (letters, digits, hyphens)"
     UNSUBSCRIBE = "https address holding {token}"
+    DATABASE = "database URL (sqlite:///PATH or postgresql://USER@HOST/NAME)"
     LANGUAGE = "language code"
     PERSON = "person id from people.yaml"
     BODY = "issuing body from bodies.yaml"

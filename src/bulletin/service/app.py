@@ -81,6 +81,7 @@ class Settings:
     env: Mapping[str, str]
     origins: frozenset[str] = frozenset()
     postmark_password: str = ""
+    database: str = ""
 
 
 def load_settings(project: Project, env: Mapping[str, str]) -> Settings:
@@ -114,6 +115,7 @@ def load_settings(project: Project, env: Mapping[str, str]) -> Settings:
         env=dict(env),
         origins=frozenset(_origin(url) for url in (service.url, publication.base_url)),
         postmark_password=env.get(POSTMARK_VARIABLE, ""),
+        database=publication.database,
     )
 
 
@@ -479,7 +481,7 @@ def serve(project: Project, env: Mapping[str, str], host: str, port: int, ready:
         listener.close()
         fix = "pass another port, or --port 0 for any free one"
         raise ConfigError(f"--port {port}", f"cannot serve there ({error.strerror})", fix) from None
-    with open_database(project.root, env) as database:
+    with open_database(project.root, env, configured=settings.database) as database:
         app = create_app(settings, database)
         config = uvicorn.Config(
             app,

@@ -50,9 +50,15 @@ _MIGRATE_LOCK = _SEND_LOCK + 1
 _PAGE = 500
 
 
-def database_url(root: Path, env: Mapping[str, str]) -> str:
-    """The project's database URL: BULLETIN_DATABASE_URL, else the SQLite file in `root`."""
-    return env.get(URL_VARIABLE) or f"sqlite:///{root / FILE_NAME}"
+def database_url(root: Path, env: Mapping[str, str], configured: str = "") -> str:
+    """The project's database URL: BULLETIN_DATABASE_URL, else the one publication.yaml gives
+    (`configured`; an SQLite path in it is from the project folder), else the SQLite file in
+    `root`."""
+    if env.get(URL_VARIABLE):
+        return env[URL_VARIABLE]
+    if configured.startswith("sqlite:///") and not configured.startswith("sqlite:////"):
+        return f"sqlite:///{root / configured.removeprefix('sqlite:///')}"
+    return configured or f"sqlite:///{root / FILE_NAME}"
 
 
 @dataclass(frozen=True)
@@ -136,13 +142,15 @@ def _busy(shown: str) -> OutputError:
     )
 
 
-def open_database(root: Path, env: Mapping[str, str], *, create: bool = True) -> Database:
+def open_database(
+    root: Path, env: Mapping[str, str], *, create: bool = True, configured: str = ""
+) -> Database:
     """The project's database, migrated to the newest schema, the old send log carried over.
 
     With `create=False` (a rehearsal, which records nothing) a missing SQLite file is not
     made: an empty database in memory stands in for it.
     """
-    url = database_url(root, env)
+    url = database_url(root, env, configured)
     database = Database(_engine(url, root, create), mask_url(url), root)
     with database.connect() as connection:
         migrate(database, connection)
