@@ -464,7 +464,7 @@ def create_app(settings: Settings, database: Database, limits: Limits | None = N
 
 
 def serve(project: Project, env: Mapping[str, str], host: str, port: int, ready: Any) -> None:
-    """Serve under uvicorn until stopped; `ready(url)` is called once the port is bound."""
+    """Serve under uvicorn until stopped; `ready(url)` is called once the port listens."""
     import socket
 
     import uvicorn
@@ -477,6 +477,7 @@ def serve(project: Project, env: Mapping[str, str], host: str, port: int, ready:
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
+        listener.listen(1024)  # from here a connection waits for uvicorn, never refused
     except OSError as error:
         listener.close()
         fix = "pass another port, or --port 0 for any free one"
