@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from sqlalchemy import Connection, delete, select, tuple_
+from sqlalchemy import Connection, Row, delete, select, tuple_
 
 from bulletin.mail.sendlog import CONFIRMED
 from bulletin.mail.subscribers import RowProblem, read_subscribers
@@ -204,8 +204,8 @@ def _suppression(connection: Connection, email: str) -> Suppression | None:
     return Suppression(*row) if row else None
 
 
-def _member(row: object) -> Member:
-    values = row._mapping  # type: ignore[attr-defined]
+def _member(row: Row[Any]) -> Member:
+    values = row._mapping
     return Member(
         email=values["email"],
         name=values["name"],

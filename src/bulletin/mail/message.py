@@ -104,9 +104,15 @@ def render_text(issue: Issue, theme: Theme) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
+def unsubscribe_token(secret: bytes, email: str) -> str:
+    """The token of an address's unsubscribe link: the first 32 hex digits of HMAC-SHA256
+    over the address lower-cased (docs/sending.md)."""
+    return hmac.new(secret, email.lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def unsubscribe_url(template: str, email: str, secret: bytes) -> str:
-    """The recipient's one-click unsubscribe address: {token} is HMAC-SHA256 of the address."""
-    token = hmac.new(secret, email.lower().encode(), hashlib.sha256).hexdigest()[:32]
+    """The recipient's one-click unsubscribe address, with its token and address filled in."""
+    token = unsubscribe_token(secret, email)
     return template.replace("{token}", token).replace("{email}", quote(email, safe="@"))
 
 

@@ -382,24 +382,37 @@ def _source(referer: str, page: str) -> str:
     return referer if plausible and not HEADER_UNSAFE.search(referer) else page
 
 
-def _bounce(body: bytes) -> tuple[str, str, str]:
-    """The type, address and detail of a webhook body, or Refused(400) saying what is wrong."""
+def _json_object(body: bytes, shape: str) -> dict[str, Any]:
+    """A webhook body as a JSON object, or Refused(400) saying what it must be (`shape`)."""
     try:
         data: Any = json.loads(body.decode())
     except (UnicodeDecodeError, ValueError):
         raise Refused(400, "The body is not JSON in UTF-8.") from None
     if not isinstance(data, dict):
-        raise Refused(400, 'The body must be an object: {"type": ..., "email": ..., "detail": ...}')
-    kind, email, detail = data.get("type"), data.get("email"), data.get("detail", "")
+        raise Refused(400, f"The body must be {shape}.")
+    return data
+
+
+def _event_address(data: dict[str, Any], key: str) -> str:
+    """The address a webhook event is about, or Refused(400)."""
+    email = data.get(key)
+    if not isinstance(email, str) or not email.strip() or len(email) > 254:
+        raise Refused(400, f'"{key}" must be an address.')
+    if HEADER_UNSAFE.search(email):
+        raise Refused(400, f'"{key}" holds control characters.')
+    return email.strip()
+
+
+def _bounce(body: bytes) -> tuple[str, str, str]:
+    """The type, address and detail of a webhook body, or Refused(400) saying what is wrong."""
+    data = _json_object(body, 'an object: {"type": ..., "email": ..., "detail": ...}')
+    kind, detail = data.get("type"), data.get("detail", "")
     if kind not in ("hard", "soft", "complaint"):
         raise Refused(400, '"type" must be "hard", "soft" or "complaint".')
-    if not isinstance(email, str) or not email.strip() or len(email) > 254:
-        raise Refused(400, '"email" must be an address.')
-    if HEADER_UNSAFE.search(email):
-        raise Refused(400, '"email" holds control characters.')
+    email = _event_address(data, "email")
     if not isinstance(detail, str) or len(detail) > 1000:
         raise Refused(400, '"detail" must be a text of at most 1,000 characters.')
-    return kind, email.strip(), detail
+    return kind, email, detail
 
 
 POSTMARK_KINDS = {
@@ -416,22 +429,12 @@ unsubscribe requests by mail, challenges...) are acknowledged and ignored."""
 
 def _postmark_event(body: bytes) -> tuple[str | None, str, str]:
     """The kind (None: not acted on), address and detail of a Postmark webhook call."""
-    try:
-        data: Any = json.loads(body.decode())
-    except (UnicodeDecodeError, ValueError):
-        raise Refused(400, "The body is not JSON in UTF-8.") from None
-    if not isinstance(data, dict):
-        raise Refused(400, "The body must be a Postmark bounce or spam complaint object.")
-    email, kind = data.get("Email"), data.get("Type")
-    if data.get("RecordType") == "SpamComplaint":
-        kind = "SpamComplaint"
-    if not isinstance(email, str) or not email.strip() or len(email) > 254:
-        raise Refused(400, '"Email" must be an address.')
-    if HEADER_UNSAFE.search(email):
-        raise Refused(400, '"Email" holds control characters.')
+    data = _json_object(body, "a Postmark bounce or spam complaint object")
+    kind = "SpamComplaint" if data.get("RecordType") == "SpamComplaint" else data.get("Type")
+    email = _event_address(data, "Email")
     detail = data.get("Description") or data.get("Details") or ""
     detail = detail[:1000] if isinstance(detail, str) else ""
-    return POSTMARK_KINDS.get(kind) if isinstance(kind, str) else None, email.strip(), detail
+    return POSTMARK_KINDS.get(kind) if isinstance(kind, str) else None, email, detail
 
 
 def _basic_password(header: str) -> str | None:

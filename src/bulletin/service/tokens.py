@@ -11,6 +11,8 @@ import hmac
 import secrets
 import time
 
+from bulletin.mail.message import unsubscribe_token
+
 CONFIRM_SECONDS = 48 * 3600
 """How long a confirmation link stays valid."""
 _CONFIRM = b"bulletin confirm\n"
@@ -67,10 +69,8 @@ def form_token_valid(secret: bytes, cookie: str, field: str) -> bool:
 
 
 def unsubscribe_token_valid(secret: bytes, email: str, token: str) -> bool:
-    """The check of docs/sending.md: the first 32 hex digits of HMAC-SHA256 over the
-    lower-cased address (the token `bulletin.mail.message.unsubscribe_url` makes)."""
-    expected = hmac.new(secret, email.lower().encode(), hashlib.sha256).hexdigest()[:32]
-    return hmac.compare_digest(expected.encode(), token.encode())
+    """Whether `token` is the address's unsubscribe token, the one its messages carry."""
+    return hmac.compare_digest(unsubscribe_token(secret, email).encode(), token.encode())
 
 
 def body_signature(secret: bytes, body: bytes) -> str:
