@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import weasyprint
@@ -48,14 +50,9 @@ def render_pdfs(jobs: list[Job]) -> list[Rendered]:
 
 def _timed_render(job: Job) -> Rendered:
     start = time.perf_counter()
-    collect = WarningLog()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collect)
-    try:
+    with WarningLog.collecting() as messages:
         pdf = render_pdf(*job)
-    finally:
-        logger.removeHandler(collect)
-    return pdf, time.perf_counter() - start, collect.messages
+    return pdf, time.perf_counter() - start, messages
 
 
 class WarningLog(logging.Handler):
@@ -67,3 +64,15 @@ class WarningLog(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
+
+    @classmethod
+    @contextmanager
+    def collecting(cls) -> Iterator[list[str]]:
+        """What WeasyPrint logs while the block runs, in a list filled as it goes."""
+        collect = cls()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(collect)
+        try:
+            yield collect.messages
+        finally:
+            logger.removeHandler(collect)
