@@ -126,6 +126,7 @@ def nu_messages(files: list[Path]) -> dict[str, list[str]]:
     assert java, "java is not installed: run `make test`, which installs default-jre-headless"
     command = [java, "-jar", str(VNU), "--format", "json", "--exit-zero-always", *map(str, files)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=VNU_SECONDS)
+    assert result.stderr.lstrip().startswith("{"), result.stderr[-2000:]  # a crash, not a report
     report = json.loads(result.stderr)  # vnu writes its JSON report on stderr
     found: dict[str, list[str]] = {}
     for message in report["messages"]:
@@ -184,7 +185,7 @@ def shortfalls(report: dict[str, Any]) -> dict[str, list[str]]:
     return failing
 
 
-@pytest.mark.parametrize("path", ["issues/2021-11-02/", ""])
+@pytest.mark.parametrize("path", ["issues/2021-11-02/", ""], ids=["issue", "archive"])
 def test_lighthouse_scores_100(site_url, path, tmp_path):
     report = lighthouse(site_url + path, tmp_path)
     assert set(report["categories"]) == set(LIGHTHOUSE_CATEGORIES)

@@ -55,6 +55,18 @@ def test_a_publication_icon_replaces_the_theme_icon(tmp_path):
     assert attribute_values(page, r'<link rel="icon" href="([^"]+)">') == ["../../favicon.png"]
 
 
+def test_a_missing_theme_icon_is_one_line_naming_it_and_nothing_is_written(tmp_path):
+    root = copy_project(tmp_path / "p")
+    (root / "templates" / "favicon.svg").unlink()
+    result = run(root, "build", SAMPLE)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "templates/favicon.svg: error: favicon: the site's icon is missing: put the icon there, "
+        "or name another with `favicon` in content/publication.yaml"
+    )
+    assert not (root / "build").exists()
+
+
 def test_a_changed_icon_rebuilds_the_site(tmp_path):
     root = copy_project(tmp_path / "p")
     edit(root / "content" / "publication.yaml", "language: en\n", "language: en\nfavicon: i.ico\n")

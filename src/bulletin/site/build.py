@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bulletin.diagnostics import Diagnostic, Severity, has_errors
-from bulletin.errors import ContentError, OutputError
+from bulletin.errors import ConfigError, ContentError, OutputError
 from bulletin.project import Project, require_issue
 from bulletin.render.standards import PDF_VARIANTS
 from bulletin.report import QUIET, Reporter
@@ -278,9 +278,11 @@ def render_favicon(project: Project, theme: Theme, publication: Publication) -> 
     from bulletin.render.html import FAVICON, favicon
 
     source = project.content / publication.favicon if publication.favicon else None
-    with theme.errors(project.shown):
-        path = project.build / favicon(publication)
-        return _timed(path, (source or theme.folder / FAVICON).read_bytes)
+    source = source or theme.folder / FAVICON
+    if not source.is_file():
+        fix = "put the icon there, or name another with `favicon` in content/publication.yaml"
+        raise ConfigError(project.shown(source), "the site's icon is missing", fix, field="favicon")
+    return _timed(project.build / favicon(publication), source.read_bytes)
 
 
 def render_site_pages(
