@@ -15,6 +15,10 @@ import pypdfium2
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from bulletin.render.pdf import Rendered, on_every_core, timed
+
+Job = tuple[str, Path, int, int]
+"""What a PNG is made from: HTML, base URL, width and height in pixels."""
 CSS_PIXELS_PER_POINT = 96 / 72
 """pdfium's scale that makes one CSS pixel (1/96 in) one image pixel; a PDF point is 1/72 in."""
 _FONTS = FontConfiguration()
@@ -28,6 +32,16 @@ def png(html: str, base_url: Path, width: int, height: int) -> bytes:
     pdf = document.render(stylesheets=[page], font_config=_FONTS).write_pdf()
     assert pdf is not None
     return _first_page_png(bytes(pdf), width, height)
+
+
+def pngs(jobs: list[Job]) -> list[Rendered]:
+    """The PNGs of many HTML documents, each with the seconds it took and what WeasyPrint
+    warned about; several use every core."""
+    return on_every_core(_timed_png, jobs)
+
+
+def _timed_png(job: Job) -> Rendered:
+    return timed(png, *job)
 
 
 def _first_page_png(pdf: bytes, width: int, height: int) -> bytes:

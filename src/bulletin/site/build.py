@@ -240,10 +240,31 @@ def render_pdfs(project: Project, theme: Theme, issues: Sequence[Issue], variant
     with theme.errors(project.shown):
         jobs = [(render_print(issue, theme), theme.folder, variant) for issue in issues]
         laid_out = pdf.render_pdfs(jobs)
+    paths = [project.build / issue.path / f"{issue.slug}.pdf" for issue in issues]
+    return _rendered(project, paths, laid_out)
+
+
+def render_cards(project: Project, theme: Theme, issues: Sequence[Issue]) -> Rendered:
+    """Each issue's social card (card.html as a PNG of `html.CARD`'s size, made on every core)
+    beside its page, with what WeasyPrint warned about as warnings on the card."""
+    from bulletin.render import raster
+    from bulletin.render.html import CARD, render_card
+
+    with theme.errors(project.shown):
+        size = (CARD.width, CARD.height)
+        made = raster.pngs([(render_card(issue, theme), theme.folder, *size) for issue in issues])
+    paths = [project.build / issue.path / CARD.name for issue in issues]
+    return _rendered(project, paths, made)
+
+
+def _rendered(
+    project: Project, paths: Sequence[Path], made: Sequence[tuple[bytes, float, list[str]]]
+) -> Rendered:
+    """Files made by WeasyPrint (their data, seconds, and what it warned about) as outputs at
+    `paths`, with the warnings as warnings on each file."""
     outputs: list[Output] = []
     warnings: list[Diagnostic] = []
-    for issue, (data, seconds, logged) in zip(issues, laid_out, strict=True):
-        path = project.build / issue.path / f"{issue.slug}.pdf"
+    for path, (data, seconds, logged) in zip(paths, made, strict=True):
         outputs.append(Output(path, data, seconds))
         warnings += [_weasyprint(project, path, message) for message in logged]
     return Rendered(tuple(outputs), tuple(warnings))
@@ -251,25 +272,6 @@ def render_pdfs(project: Project, theme: Theme, issues: Sequence[Issue], variant
 
 def _weasyprint(project: Project, output: Path, message: str) -> Diagnostic:
     return Diagnostic(project.shown(output), 1, Severity.WARNING, "", f"WeasyPrint: {message}")
-
-
-def render_cards(project: Project, theme: Theme, issues: Sequence[Issue]) -> Rendered:
-    """Each issue's social card (card.html as a PNG of `html.CARD`'s size) beside its page,
-    with what WeasyPrint warned about as warnings on the card."""
-    from bulletin.render.html import CARD, render_card
-    from bulletin.render.pdf import WarningLog
-    from bulletin.render.raster import png
-
-    outputs: list[Output] = []
-    warnings: list[Diagnostic] = []
-    for issue in issues:
-        path = project.build / issue.path / CARD.name
-        with theme.errors(project.shown), WarningLog.collecting() as logged:
-            start = time.perf_counter()
-            data = png(render_card(issue, theme), theme.folder, CARD.width, CARD.height)
-            outputs.append(Output(path, data, time.perf_counter() - start))
-        warnings += [_weasyprint(project, path, message) for message in logged]
-    return Rendered(tuple(outputs), tuple(warnings))
 
 
 def render_favicon(project: Project, theme: Theme, publication: Publication) -> Output:
