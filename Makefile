@@ -6,12 +6,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-lato poppler-utils chromium rsync openssl \
-	postgresql
+	postgresql default-jre-headless
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 AXE_VERSION := 4.14.1
+# The validators of the site audit (tests/test_audit.py): the Nu Html Checker and Lighthouse.
+VALIDATORS := $(VENV)/node/.validators-installed
+VNU_VERSION := 26.9.27
+LIGHTHOUSE_VERSION := 12.2.3
 SAMPLE := 2021-11-02
 
-.PHONY: demo test fuzz lint docs regen-golden setup system-packages benchmark clean
+.PHONY: demo test audit fuzz lint docs regen-golden setup system-packages benchmark clean
 
 demo: setup
 	$(BIN)/bulletin build $(SAMPLE)
@@ -19,6 +23,10 @@ demo: setup
 # One worker per core; a test module stays on one worker, with its fixtures.
 test: setup
 	$(BIN)/pytest -n auto --dist loadfile
+
+# The site against the validators alone (part of `make test`): axe-core, Nu Html Checker, Lighthouse.
+audit: setup
+	$(BIN)/pytest tests/test_audit.py -q
 
 # The property-based test of `bulletin check` (tests/test_fuzz.py) with 20,000 cases, not CI's 1,000.
 fuzz: setup
@@ -43,7 +51,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/send.py
 	$(BIN)/python benchmarks/subscribers.py
 
-setup: system-packages $(STAMP) $(AXE)
+setup: system-packages $(STAMP) $(AXE) $(VALIDATORS)
 
 system-packages:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -62,6 +70,12 @@ $(STAMP): pyproject.toml
 # axe-core, the accessibility engine the browser tests inject into pages.
 $(AXE):
 	npm install --prefix $(VENV)/node --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+
+# The Nu Html Checker (a jar run by Debian's Java) and Lighthouse (run in Debian's chromium).
+$(VALIDATORS): Makefile
+	npm install --prefix $(VENV)/node --no-audit --no-fund --loglevel=error \
+		vnu-jar@$(VNU_VERSION) lighthouse@$(LIGHTHOUSE_VERSION)
+	touch $(VALIDATORS)
 
 clean:
 	rm -rf build $(VENV)

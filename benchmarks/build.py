@@ -1,5 +1,6 @@
 """Wall times of `bulletin build`, `bulletin check` and `bulletin --help` on the sample issue,
-against a bare script that imports WeasyPrint and renders the same final print HTML.
+against a bare script that imports WeasyPrint and renders the same final print HTML; and what
+the issue's social card (card.png) costs, in a process that has WeasyPrint loaded.
 
 Run: .venv/bin/python benchmarks/build.py [--runs N]
 """
@@ -48,6 +49,25 @@ def final_print_html(root: Path) -> Path:
     return path
 
 
+def card_times(root: Path, runs: int) -> list[float]:
+    """Seconds to make the sample issue's social card from its HTML, each of `runs` times in
+    this process (after one untimed run), as a site build makes each card."""
+    from bulletin.content.validate import check
+    from bulletin.project import find_project, parse_date
+    from bulletin.render.html import CARD, Theme, render_card
+    from bulletin.render.raster import png
+
+    project = find_project(root)
+    theme = Theme(project.templates)
+    html = render_card(check(project, [parse_date(DATE)]).issues[DATE], theme)
+    times = []
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        png(html, theme.folder, CARD.width, CARD.height)
+        times.append(time.perf_counter() - start)
+    return times[1:]
+
+
 def row(name: str, times: list[float]) -> str:
     return (
         f"{name:<28} median {statistics.median(times) * 1000:7.0f} ms   "
@@ -81,6 +101,7 @@ def main() -> None:
             "bulletin check": wall([*bulletin, "--project", folder, "check", DATE], runs),
             "bulletin --help": wall([*bulletin, "--help"], runs),
             "python startup": wall([sys.executable, "-c", "pass"], runs),
+            "social card (in process)": card_times(root, runs * 3),
         }
     for name, times in results.items():
         print(row(name, times))

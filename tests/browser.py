@@ -13,6 +13,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 AXE = REPO / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BEST_PRACTICE = [*WCAG_21_AA, "best-practice"]
+"""axe's WCAG 2.1 AA rules and its best practices (landmarks, one h1, headings in order ...)."""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -36,11 +38,12 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.1 AA violations on the page, each with its rule id and targets."""
+def axe_violations(page: Page, tags: list[str] = WCAG_21_AA) -> list[dict[str, Any]]:
+    """axe-core's violations of the rules with these tags (WCAG 2.1 AA unless told) on the
+    page, each with its rule id and targets."""
     assert AXE.is_file(), "axe-core is not installed: run `make test`, which installs it"
     page.add_script_tag(path=str(AXE))
-    options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}}
+    options = {"runOnly": {"type": "tag", "values": tags}}
     result = page.evaluate("options => axe.run(document, options)", options)
     return [
         {"id": v["id"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]]}

@@ -53,6 +53,76 @@ def unsubscribe(address: str) -> str:
     )
 
 
+def unfolded(value: str) -> str:
+    """A List-* header's URLs as a mail program reads them: the whitespace the folding put
+    inside the angle brackets removed (RFC 2369)."""
+    return re.sub(r"<[^>]*>", lambda url: re.sub(r"\s+", "", url.group()), value)
+
+
+def header_lines(data: bytes) -> list[bytes]:
+    """Every header line of a message and of each of its parts (the lines before each blank
+    line that follows the start of the message or a MIME boundary)."""
+    lines, found, in_headers = data.split(b"\r\n"), [], True
+    boundaries = set(re.findall(rb'boundary="([^"]+)"', data))
+    for line in lines:
+        if in_headers and line == b"":
+            in_headers = False
+        elif in_headers:
+            found.append(line)
+        elif line.startswith(b"--") and line.strip(b"-") in boundaries:
+            in_headers = True
+    return found
+
+
+def test_every_header_line_is_folded_to_78_characters(received):
+    for r in received:
+        lines = header_lines(r.data)
+        assert len([line for line in lines if line.startswith(b"Content-Type:")]) == 5
+        assert max(len(line) for line in lines) <= 78, r.recipients
+
+
+def test_the_folded_unsubscribe_address_comes_back_whole(received):
+    """Folded inside its angle brackets, the address reads back the same, from the bytes the
+    SMTP server received and from Python's email parser, once that whitespace is removed."""
+    for r in received:
+        (address,) = r.recipients
+        expected = f"<{unsubscribe(address)}>"
+        raw = re.search(rb"\r\nList-Unsubscribe: (.*?)\r\n(?![ \t])", r.data, flags=re.S)
+        assert raw is not None and b"\r\n " in raw[1]  # folded, so the test means something
+        assert unfolded(raw[1].decode("ascii")) == expected
+        assert unfolded(r.message["List-Unsubscribe"]) == expected
+        assert r.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/u",
+        "https://bulletin.example.org/unsubscribe?email=anna.mueller@example.org&token=" + "7" * 32,
+        "https://example.org/" + "x" * 200,
+        "https://example.org/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z/1/2/3/4/5/6/7/8",
+    ],
+)
+def test_a_folded_url_header_keeps_its_lines_short_and_its_url(url):
+    from bulletin.mail.message import folded_url_header
+
+    data = folded_url_header("List-Unsubscribe", url)
+    lines = data.decode("ascii").split("\r\n")
+    assert lines[-1] == "" and lines[0].startswith("List-Unsubscribe: <")
+    assert all(len(line) <= 78 for line in lines)
+    assert all(line.startswith(" ") for line in lines[1:-1])
+    assert unfolded("".join(lines).removeprefix("List-Unsubscribe: ")) == f"<{url}>"
+
+
+def test_the_signature_is_set_off_by_dash_dash_space(received):
+    text = received[0].message.get_body(("plain",)).get_content()
+    lines = text.splitlines()
+    assert lines.count("-- ") == 1
+    assert "--" not in lines
+    assert lines[lines.index("-- ") + 1].startswith("For further information")
+    assert b"\r\n--=20\r\n" in received[0].data  # quoted-printable keeps the space
+
+
 def test_each_subscriber_gets_one_message_addressed_to_them_alone(received):
     addresses = ["anna@example.org", "bob@example.org", "chen@example.net"]
     assert [r.recipients for r in received] == [(a,) for a in addresses]
@@ -71,7 +141,7 @@ def test_headers(received):
     assert message["Reply-To"] == "publications@merics.de"
     assert message["Subject"] == "China Industries: November 2, 2021"
     assert message["List-Id"] == "China Industries <china-industries.merics.de>"
-    assert message["List-Unsubscribe"] == f"<{unsubscribe('anna@example.org')}>"
+    assert unfolded(message["List-Unsubscribe"]) == f"<{unsubscribe('anna@example.org')}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert parsedate_to_datetime(message["Date"]).tzinfo is not None
     ids = {r.message["Message-ID"] for r in received}
@@ -274,8 +344,8 @@ def test_docs_show_the_address_in_the_unsubscribe_link_as_it_is_sent(received):
     from bulletin.mail.message import unsubscribe_url
 
     docs = (REPO / "docs" / "sending.md").read_text(encoding="utf-8")
-    [shown] = re.findall(r"^List-Unsubscribe: <[^>]*[?&]email=([^&>]*)", docs, flags=re.M)
-    sent = re.search(r"[?&]email=([^&>]*)", str(received[0].message["List-Unsubscribe"]))
+    [shown] = set(re.findall(r"^List-Unsubscribe: <[^>]*[?&]email=([^&>]*)", docs, flags=re.M))
+    sent = re.search(r"[?&]email=([^&>]*)", unfolded(received[0].message["List-Unsubscribe"]))
     assert sent is not None and sent[1] == shown == "anna@example.org"
     template = "https://example.org/u?email={email}&token={token}"
     odd = unsubscribe_url(template, "o'brien+news@example.org", b"k").split("&")[0]

@@ -250,7 +250,8 @@ def test_one_click_unsubscribe_from_a_sent_message(
         [eml] = (root / "outbox" / SAMPLE).glob("*anna@example.org.eml")
         message = message_from_bytes(eml.read_bytes(), policy=policy.default)
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        url = service.local(str(message["List-Unsubscribe"]).strip("<>"))
+        folded = str(message["List-Unsubscribe"])  # mail programs drop the folding's spaces
+        url = service.local("".join(folded.split()).strip("<>"))
         forged = url[:-1] + ("1" if url.endswith("0") else "0")
         other = url.replace(quote("anna@example.org", safe="@"), "bob@example.org")
         for bad in (forged, other, url.split("&token=")[0]):

@@ -3,40 +3,22 @@ no WCAG 2.1 AA violation on any kind of page."""
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from browser import axe_violations
+from web_server import serve
 
 PREFIX = "/bulletin/"
 
 
-class _SubPathHandler(SimpleHTTPRequestHandler):
-    """Serves build/ under PREFIX only, as a web server with the site in a sub-folder would."""
-
-    def translate_path(self, path: str) -> str:
-        if not path.startswith(PREFIX):
-            return str(Path(self.directory) / "no-such-file")
-        return super().translate_path("/" + path[len(PREFIX) :])
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site_url(site_build: Path) -> Iterator[str]:
-    handler = functools.partial(_SubPathHandler, directory=str(site_build / "build"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    server.shutdown()
-    server.server_close()
+    """The site under a sub-path, as a web server with the site in a sub-folder serves it."""
+    with serve(site_build / "build", PREFIX) as url:
+        yield url
 
 
 @pytest.fixture

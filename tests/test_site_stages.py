@@ -272,10 +272,13 @@ def test_only_stale_issues_or_those_missing_an_output_are_rendered(project):
         folder.mkdir(parents=True)
         (folder / "index.html").write_text("x", encoding="utf-8")
         (folder / f"{issue.slug}.pdf").write_text("x", encoding="utf-8")
+        (folder / "card.png").write_text("x", encoding="utf-8")
     assert build.issues_to_render(project, published, ()) == ()
     assert build.issues_to_render(project, published, (SECOND, DRAFT)) == published[1:]
     next((project.build / f"issues/{SAMPLE}").glob("*.pdf")).unlink()
     assert build.issues_to_render(project, published, ()) == published[:1]
+    (project.build / f"issues/{SECOND}/card.png").unlink()
+    assert build.issues_to_render(project, published, ()) == published
 
 
 def test_warnings_of_issues_not_done_again_are_carried_to_the_next_state(project):
@@ -363,7 +366,8 @@ def test_prune_removes_what_the_site_no_longer_holds(project):
     before = ["bodies/gone/index.html", "index.html", kept_pdf]
     outputs = [build.Output(project.build / "index.html", b"archive", 0.0)]
     files = build.prune(project, published[:1], before, outputs)
-    assert files == tuple(sorted(["index.html", f"{sample.path}index.html", kept_pdf]))
+    card = f"{sample.path}card.png"
+    assert files == tuple(sorted(["index.html", f"{sample.path}index.html", kept_pdf, card]))
     assert not (project.build / "bodies").exists()  # emptied folders go too
     assert not (project.build / "issues" / DRAFT).exists()  # an issue no longer published
     assert (project.build / "notes.txt").is_file()  # not the site's: left alone

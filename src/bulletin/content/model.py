@@ -106,6 +106,8 @@ class Publication:
     email: Mailing | None = None
     database: str = ""
     subscribers: Subscriptions | None = None
+    favicon: str = ""
+    """The site's icon, a file named from content/ ('' for the theme's favicon.svg)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/") + "/")

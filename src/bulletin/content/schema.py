@@ -78,6 +78,13 @@ PUBLICATION = (
         example="https://bulletin.example.org/",
     ),
     Field(
+        "favicon",
+        Kind.ICON,
+        "the website's icon, copied to the site's root (default: templates/favicon.svg)",
+        required=False,
+        example="favicon.svg",
+    ),
+    Field(
         "publisher",
         Kind.MAPPING,
         "publisher block on the last page",

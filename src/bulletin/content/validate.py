@@ -158,6 +158,7 @@ class _Checker:
                 self.publication = Publication(**front)
                 self.check_list_id(raw.publication, self.publication)
                 self.check_unsubscribe(raw.publication, self.publication)
+                self.check_favicon(raw.publication, self.publication)
         if raw.people:
             self.person_ids = set(self.check_registry(raw.people, PERSON))
         if raw.bodies:
@@ -192,6 +193,19 @@ class _Checker:
             )
         elif problem := values.unsubscribe_address(service.unsubscribe_url):
             self.report(doc, ("subscribers", "url"), f"as the unsubscribe address, {problem}")
+
+    def check_favicon(self, doc: RawDocument, publication: Publication) -> None:
+        """The icon publication.yaml names is a file in content/, inside the project."""
+        if not publication.favicon:
+            return
+        path = self.raw.project.content / publication.favicon
+        if not path.is_file() or self.raw.project.link_out(path) is not None:
+            self.report(
+                doc,
+                ("favicon",),
+                f"no file {self.raw.project.shown(path)}: put the icon there, or correct the "
+                "name (written from content/)",
+            )
 
     def check_registry(self, doc: RawDocument, fields: tuple[Field, ...] | None) -> list[str]:
         """The ids of people.yaml (with `fields`) or bodies.yaml; keeps the typed entries."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import PurePosixPath
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
@@ -183,6 +184,24 @@ def database_url(value: Any) -> str | None:
     return None
 
 
+ICON_SUFFIXES = (".svg", ".png", ".ico")
+"""The icon files every current browser shows."""
+
+
+def icon(value: Any) -> str | None:
+    """The site's icon: a .svg, .png or .ico file, named from content/ (its presence is a
+    rule between files, `validate._Checker.check_favicon`)."""
+    path = PurePosixPath(value) if isinstance(value, str) else None
+    if path is None or path.is_absolute() or ".." in path.parts or "\\" in str(value):
+        return (
+            f"expected a file name in content/, such as favicon.svg, found {quoted(value)}: "
+            "write the path from content/, with / between folders"
+        )
+    if path.suffix.lower() not in ICON_SUFFIXES:
+        return f"{quoted(value)} is not an icon browsers show: give a .svg, .png or .ico file"
+    return None
+
+
 def default_list_id(series: str, base_url: str) -> str:
     """The List-Id when publication.yaml gives none: the series' slug and the site's host."""
     try:
@@ -203,6 +222,7 @@ CHECKS: dict[Kind, Callable[[Any], str | None]] = {
     Kind.LIST_ID: list_id,
     Kind.UNSUBSCRIBE: unsubscribe_address,
     Kind.DATABASE: database_url,
+    Kind.ICON: icon,
     Kind.LANGUAGE: language,
 }
 """The check of each kind of value that needs nothing but the value; the problem, or None."""

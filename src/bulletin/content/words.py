@@ -17,6 +17,7 @@ class Kind(StrEnum):
     LIST_ID = "dotted name (letters, digits, hyphens)"
     UNSUBSCRIBE = "https address holding {token}"
     DATABASE = "database URL (sqlite:///PATH or postgresql://USER@HOST/NAME)"
+    ICON = "icon file in content/ (.svg, .png or .ico)"
     LANGUAGE = "language code"
     PERSON = "person id from people.yaml"
     BODY = "issuing body from bodies.yaml"

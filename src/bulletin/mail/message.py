@@ -24,8 +24,8 @@ PLACEHOLDER = "bulletin-unsubscribe-placeholder"
 """Stands for the recipient's unsubscribe address in the bodies rendered once per issue."""
 _TEXT_SLOT = b"bulletin-text-part\r\n"
 _HTML_SLOT = b"bulletin-html-part\r\n"
-_HEADERS = SMTP.clone(max_line_length=998)
-"""Per-recipient headers: never folded (a folded List-Unsubscribe URL would break)."""
+FOLD_WIDTH = 78
+"""The longest header line (RFC 5322 asks for at most 78 characters where a header can fold)."""
 
 
 @dataclass(frozen=True)
@@ -134,14 +134,14 @@ class Letter:
 
     def to(self, email: str, name: str, unsubscribe: str, test: bool = False) -> bytes:
         """The complete message for one recipient, CRLF line ends, ready for DATA."""
-        header = EmailMessage(policy=_HEADERS)
+        header = EmailMessage(policy=SMTP)
         header["To"] = Address(display_name=name, addr_spec=email)
         header["Date"] = formatdate(localtime=True)
         header["Message-ID"] = self._message_id(email, test)
-        header["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers = header.as_bytes()[:-2] + folded_url_header("List-Unsubscribe", unsubscribe)
         text = _quoted_printable(self.text.replace(PLACEHOLDER, unsubscribe))
         body = _quoted_printable(self.html.replace(PLACEHOLDER, html.escape(unsubscribe)))
-        return b"".join((header.as_bytes()[:-2], self._head, text, self._middle, body, self._tail))
+        return b"".join((headers, self._head, text, self._middle, body, self._tail))
 
     def _message_id(self, email: str, test: bool) -> str:
         """Stable per issue and recipient, so a mail system can spot a copy it already has."""
@@ -149,6 +149,24 @@ class Letter:
             return make_msgid("test", domain=self.domain)
         digest = hashlib.sha256(f"{self.issue_key}\n{email.lower()}".encode()).hexdigest()[:24]
         return f"<{self.issue_key}.{digest}@{self.domain}>"
+
+
+def folded_url_header(name: str, url: str, width: int = FOLD_WIDTH) -> bytes:
+    """`name: <url>` as header lines of at most `width` characters, CRLF-terminated.
+
+    RFC 2369 lets a List-* header fold inside the angle brackets of its URL, and mail programs
+    remove that whitespace; the email package would instead encode the long URL as an encoded
+    word, which they would not. A line breaks after a / or before a ? or &, where one fits.
+    """
+    lines, line, rest = [], f"{name}: <", url + ">"
+    while len(line) + len(rest) > width:
+        room = width - len(line)
+        breaks = (i for i in range(1, room) if rest[i - 1] == "/" or rest[i] in "?&")
+        cut = max(breaks, default=room)
+        lines.append(line + rest[:cut])
+        line, rest = " ", rest[cut:]
+    lines.append(line + rest)
+    return "".join(f"{text}\r\n" for text in lines).encode("ascii")
 
 
 def compose(

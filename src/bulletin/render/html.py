@@ -8,17 +8,33 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import jinja2
 from markupsafe import Markup, escape
 
-from bulletin.content.model import Issue
+from bulletin.content.model import Issue, Publication
 from bulletin.errors import ConfigError
 from bulletin.project import slugify
 
 TEMPLATE = "template"
 """The field a broken template's error names."""
+DESCRIPTION_LENGTH = 160
+"""The most characters of a page's description (search engines cut longer ones anywhere)."""
+FAVICON = "favicon.svg"
+"""The theme's icon, used when publication.yaml names none."""
+
+
+@dataclass(frozen=True)
+class SocialCard:
+    """The image a link to an issue shows on social media: its file beside the issue page."""
+
+    name: str = "card.png"
+    width: int = 1200
+    height: int = 630
+
+
+CARD = SocialCard()
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,7 @@ class Theme:
             lstrip_blocks=True,
         )
         env.filters.update(longdate=longdate, shortdate=shortdate, runin=runin, slug=slugify)
+        env.filters.update(clip=clip, favicon=favicon)
         return env
 
     def stylesheet(self, name: str) -> str:
@@ -82,13 +99,37 @@ class Theme:
 def render_web(issue: Issue, theme: Theme) -> str:
     """The issue's web page, as the site shows it (with the site's navigation)."""
     template = theme.environment.get_template("web.html")
-    return template.render(issue=issue, pdf_name=f"{issue.slug}.pdf", root="../../")
+    return template.render(issue=issue, pdf_name=f"{issue.slug}.pdf", root="../../", card=CARD)
 
 
 def render_print(issue: Issue, theme: Theme) -> str:
     """The self-contained HTML (stylesheet inlined) that WeasyPrint lays out as the PDF."""
     template = theme.environment.get_template("print.html")
     return template.render(issue=issue, css=Markup(theme.stylesheet("print.css")))
+
+
+def render_card(issue: Issue, theme: Theme) -> str:
+    """The HTML of the issue's social card (card.html), to be laid out at the card's size."""
+    template = theme.environment.get_template("card.html")
+    variables = Markup((theme.folder / "theme.css").read_text(encoding="utf-8"))
+    return template.render(issue=issue, card=CARD, theme_css=variables)
+
+
+def favicon(publication: Publication) -> str:
+    """The name of the site's icon at the site's root: 'favicon' with its file's suffix."""
+    return "favicon" + PurePosixPath(publication.favicon or FAVICON).suffix.lower()
+
+
+def clip(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """A text of at most `limit` characters: cut at a word, with an ellipsis, when longer.
+    Markup is cut as the text it shows, so no character reference is split."""
+    shown = text.unescape() if isinstance(text, Markup) else text
+    if len(shown) > limit:
+        head = shown[: limit - 1]
+        if not shown[limit - 1].isspace() and " " in head:  # the cut is inside a word
+            head = head.rsplit(" ", 1)[0]
+        shown = head.rstrip(" ,;:.") + "\u2026"
+    return escape(shown) if isinstance(text, Markup) else shown
 
 
 def longdate(day: dt.date) -> str:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
@@ -33,29 +36,37 @@ Job = tuple[str, Path, str]
 
 
 Rendered = tuple[bytes, float, list[str]]
-"""A PDF, the seconds it took, and what WeasyPrint warned about while making it."""
+"""A file WeasyPrint made (a PDF, or a PNG through `raster`), the seconds it took, and what
+WeasyPrint warned about while making it."""
+J = TypeVar("J")
+R = TypeVar("R")
 
 
 def render_pdfs(jobs: list[Job]) -> list[Rendered]:
-    """The PDFs of many issues; several issues use every core, in long-lived processes that
-    each keep WeasyPrint and its fonts loaded for all the PDFs they lay out."""
+    """The PDFs of many issues; several issues use every core (see `on_every_core`)."""
+    return on_every_core(_timed_render, jobs)
+
+
+def on_every_core(work: Callable[[J], R], jobs: Sequence[J]) -> list[R]:
+    """`work(job)` for every job, in order: several jobs use every core, in long-lived
+    processes that each keep WeasyPrint and its fonts loaded for all the jobs they do."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers <= 1:
-        return [_timed_render(job) for job in jobs]
+        return [work(job) for job in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_timed_render, jobs))
+        return list(pool.map(work, jobs))
 
 
 def _timed_render(job: Job) -> Rendered:
+    return timed(render_pdf, *job)
+
+
+def timed(make: Callable[..., bytes], *arguments: Any) -> Rendered:
+    """What `make(*arguments)` made, the seconds it took, and what WeasyPrint warned about."""
     start = time.perf_counter()
-    collect = WarningLog()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collect)
-    try:
-        pdf = render_pdf(*job)
-    finally:
-        logger.removeHandler(collect)
-    return pdf, time.perf_counter() - start, collect.messages
+    with WarningLog.collecting() as messages:
+        made = make(*arguments)
+    return made, time.perf_counter() - start, messages
 
 
 class WarningLog(logging.Handler):
@@ -67,3 +78,15 @@ class WarningLog(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
+
+    @classmethod
+    @contextmanager
+    def collecting(cls) -> Iterator[list[str]]:
+        """What WeasyPrint logs while the block runs, in a list filled as it goes."""
+        collect = cls()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(collect)
+        try:
+            yield collect.messages
+        finally:
+            logger.removeHandler(collect)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bulletin.diagnostics import Diagnostic, Severity, has_errors
-from bulletin.errors import ContentError, OutputError
+from bulletin.errors import ConfigError, ContentError, OutputError
 from bulletin.project import Project, require_issue
 from bulletin.render.standards import PDF_VARIANTS
 from bulletin.report import QUIET, Reporter
@@ -83,12 +83,14 @@ def _build_issues(
     issues = tuple(modelled.issues.values())
     theme = _theme(project)
     pages = render_pages(project, theme, issues)
+    icon = render_favicon(project, theme, issues[0].publication)
     pdfs = render_pdfs(project, theme, issues, variant)
-    _stop_on_errors(pdfs.warnings, strict)
-    outputs = [*pages, *pdfs.outputs]
+    cards = render_cards(project, theme, issues)
+    _stop_on_errors([*pdfs.warnings, *cards.warnings], strict)
+    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs]
     write_outputs(project, outputs, reporter)
     forget_in_site(project, names)
-    return outputs, [*modelled.diagnostics, *pdfs.warnings]
+    return outputs, [*modelled.diagnostics, *pdfs.warnings, *cards.warnings]
 
 
 def _build_site(
@@ -104,14 +106,17 @@ def _build_site(
     redo = issues_to_render(project, site.published, changes.stale)
     theme = _theme(project)
     pages = render_pages(project, theme, redo)
+    icon = render_favicon(project, theme, site.publication)
     pdfs = render_pdfs(project, theme, redo, variant)
+    cards = render_cards(project, theme, redo)
     site_pages = render_site_pages(project, theme, site.publication, site.published)
-    _stop_on_errors(pdfs.warnings, strict)
-    outputs = [*pages, *pdfs.outputs, *site_pages]
+    _stop_on_errors([*pdfs.warnings, *cards.warnings], strict)
+    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *site_pages]
     write_outputs(project, outputs, reporter)
     files = prune(project, site.published, before.files, outputs)
     index_for_search(project)
-    warnings = [*site.diagnostics, *pdfs.warnings, *carried_warnings(project, before, site, redo)]
+    rendered = [*pdfs.warnings, *cards.warnings]
+    warnings = [*site.diagnostics, *rendered, *carried_warnings(project, before, site, redo)]
     save_state(project, inputs, site, files, warnings)
     return outputs, warnings
 
@@ -192,7 +197,14 @@ def issues_to_render(
 
 def _built(project: Project, issue: Issue) -> bool:
     folder = project.build / issue.path
-    return (folder / "index.html").is_file() and (folder / f"{issue.slug}.pdf").is_file()
+    return all((folder / name).is_file() for name in _issue_files(issue))
+
+
+def _issue_files(issue: Issue) -> tuple[str, ...]:
+    """What the site holds of each issue, in its folder: page, PDF, social card."""
+    from bulletin.render.html import CARD
+
+    return ("index.html", f"{issue.slug}.pdf", CARD.name)
 
 
 # Rendering
@@ -228,17 +240,51 @@ def render_pdfs(project: Project, theme: Theme, issues: Sequence[Issue], variant
     with theme.errors(project.shown):
         jobs = [(render_print(issue, theme), theme.folder, variant) for issue in issues]
         laid_out = pdf.render_pdfs(jobs)
+    paths = [project.build / issue.path / f"{issue.slug}.pdf" for issue in issues]
+    return _rendered(project, paths, laid_out)
+
+
+def render_cards(project: Project, theme: Theme, issues: Sequence[Issue]) -> Rendered:
+    """Each issue's social card (card.html as a PNG of `html.CARD`'s size, made on every core)
+    beside its page, with what WeasyPrint warned about as warnings on the card."""
+    from bulletin.render import raster
+    from bulletin.render.html import CARD, render_card
+
+    with theme.errors(project.shown):
+        size = (CARD.width, CARD.height)
+        made = raster.pngs([(render_card(issue, theme), theme.folder, *size) for issue in issues])
+    paths = [project.build / issue.path / CARD.name for issue in issues]
+    return _rendered(project, paths, made)
+
+
+def _rendered(
+    project: Project, paths: Sequence[Path], made: Sequence[tuple[bytes, float, list[str]]]
+) -> Rendered:
+    """Files made by WeasyPrint (their data, seconds, and what it warned about) as outputs at
+    `paths`, with the warnings as warnings on each file."""
     outputs: list[Output] = []
     warnings: list[Diagnostic] = []
-    for issue, (data, seconds, logged) in zip(issues, laid_out, strict=True):
-        path = project.build / issue.path / f"{issue.slug}.pdf"
+    for path, (data, seconds, logged) in zip(paths, made, strict=True):
         outputs.append(Output(path, data, seconds))
         warnings += [_weasyprint(project, path, message) for message in logged]
     return Rendered(tuple(outputs), tuple(warnings))
 
 
-def _weasyprint(project: Project, pdf: Path, message: str) -> Diagnostic:
-    return Diagnostic(project.shown(pdf), 1, Severity.WARNING, "", f"WeasyPrint: {message}")
+def _weasyprint(project: Project, output: Path, message: str) -> Diagnostic:
+    return Diagnostic(project.shown(output), 1, Severity.WARNING, "", f"WeasyPrint: {message}")
+
+
+def render_favicon(project: Project, theme: Theme, publication: Publication) -> Output:
+    """The site's icon at the site's root: publication.yaml's `favicon` (checked to be a file
+    in content/), else the theme's favicon.svg."""
+    from bulletin.render.html import FAVICON, favicon
+
+    source = project.content / publication.favicon if publication.favicon else None
+    source = source or theme.folder / FAVICON
+    if not source.is_file():
+        fix = "put the icon there, or name another with `favicon` in content/publication.yaml"
+        raise ConfigError(project.shown(source), "the site's icon is missing", fix, field="favicon")
+    return _timed(project.build / favicon(publication), source.read_bytes)
 
 
 def render_site_pages(
@@ -270,8 +316,7 @@ def prune(
     """Remove what an earlier build wrote and this one would not (an issue now a draft, a
     body no longer named, an issue built alone by date); return every file the site now
     holds, relative to build/, sorted."""
-    kept = {f"{issue.path}index.html" for issue in issues}
-    kept |= {f"{issue.path}{issue.slug}.pdf" for issue in issues}
+    kept = {f"{issue.path}{name}" for issue in issues for name in _issue_files(issue)}
     kept |= {str(o.path.relative_to(project.build)) for o in outputs}
     for name in set(before) - kept:
         _remove(project.build, project.build / name)

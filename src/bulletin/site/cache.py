@@ -44,9 +44,12 @@ def files_under(folder: Path) -> list[Path]:
 
 
 def shared_fingerprint(project: Project, *settings: str) -> str:
-    """Everything every issue depends on: shared content, templates, bulletin's own code."""
+    """Everything every issue depends on: shared content (every file of content/ outside the
+    issues, such as the icon), templates, bulletin's own code."""
     code = list(Path(bulletin.__file__).parent.rglob("*.py"))
     shared = [p for p in project.content.glob("*") if p.is_file()]
+    shared += [p for d in project.content.glob("*") if d.is_dir() and d != project.issues
+               for p in files_under(d)]  # fmt: skip
     return fingerprint([*shared, *files_under(project.templates), *code], *settings)
 
 

@@ -1,4 +1,5 @@
-"""The website around the issues: archive, issuing-body pages, search page, 404, feed, sitemap."""
+"""The website around the issues: archive, issuing-body pages, search page, 404, feed, sitemap,
+robots.txt."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ def render_site(publication: Publication, issues: Sequence[Issue], theme: Theme)
         pages.append(_page(f"bodies/{slugify(body.abbreviation)}/index.html", html))
     pages.append(Page("feed.xml", render_feed(publication, newest, theme)))
     pages.append(_page("sitemap.xml", _sitemap(publication, newest, bodies, theme)))
+    pages.append(_page("robots.txt", env.get_template("robots.txt").render(**context)))
     return pages
 
 

@@ -1,0 +1,59 @@
+"""HTML to a PNG image of a given pixel size: laid out by WeasyPrint, rasterised by pdfium.
+
+WeasyPrint 70 writes only PDF, so the HTML is laid out on one page of exactly the image's size
+(`@page` in CSS pixels, no margin), and pypdfium2 renders that page at 96 dpi, where a CSS
+pixel is an image pixel. What does not fit on the first page is not in the image. Imported only
+by the commands that make images (the site build's social cards).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pypdfium2
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from bulletin.render.pdf import Rendered, on_every_core, timed
+
+Job = tuple[str, Path, int, int]
+"""What a PNG is made from: HTML, base URL, width and height in pixels."""
+CSS_PIXELS_PER_POINT = 96 / 72
+"""pdfium's scale that makes one CSS pixel (1/96 in) one image pixel; a PDF point is 1/72 in."""
+_FONTS = FontConfiguration()
+
+
+def png(html: str, base_url: Path, width: int, height: int) -> bytes:
+    """The PNG of `html` laid out on a `width` x `height` pixel page (relative URLs resolve
+    against `base_url`); the same HTML always gives the same bytes."""
+    page = weasyprint.CSS(string=f"@page {{ size: {width}px {height}px; margin: 0 }}")
+    document = weasyprint.HTML(string=html, base_url=str(base_url))
+    pdf = document.render(stylesheets=[page], font_config=_FONTS).write_pdf()
+    assert pdf is not None
+    return _first_page_png(bytes(pdf), width, height)
+
+
+def pngs(jobs: list[Job]) -> list[Rendered]:
+    """The PNGs of many HTML documents, each with the seconds it took and what WeasyPrint
+    warned about; several use every core."""
+    return on_every_core(_timed_png, jobs)
+
+
+def _timed_png(job: Job) -> Rendered:
+    return timed(png, *job)
+
+
+def _first_page_png(pdf: bytes, width: int, height: int) -> bytes:
+    """The first page of a PDF as an RGB PNG of exactly `width` x `height` pixels."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        bitmap = document[0].render(scale=CSS_PIXELS_PER_POINT)
+        image = bitmap.to_pil().convert("RGB")
+    finally:
+        document.close()
+    if image.size != (width, height):  # pdfium rounds the page size: never by a whole pixel
+        image = image.resize((width, height))
+    output = io.BytesIO()
+    image.save(output, format="PNG")
+    return output.getvalue()
