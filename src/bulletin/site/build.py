@@ -85,7 +85,7 @@ def _build_issues(
     pages = render_pages(project, theme, issues)
     pdfs = render_pdfs(project, theme, issues, variant)
     _stop_on_errors(pdfs.warnings, strict)
-    outputs = [*pages, *pdfs.outputs]
+    outputs = [*pages, *pdfs.outputs, *copy_figures(project, issues)]
     write_outputs(project, outputs, reporter)
     forget_in_site(project, names)
     return outputs, [*modelled.diagnostics, *pdfs.warnings]
@@ -107,7 +107,7 @@ def _build_site(
     pdfs = render_pdfs(project, theme, redo, variant)
     site_pages = render_site_pages(project, theme, site.publication, site.published)
     _stop_on_errors(pdfs.warnings, strict)
-    outputs = [*pages, *pdfs.outputs, *site_pages]
+    outputs = [*pages, *pdfs.outputs, *copy_figures(project, redo), *site_pages]
     write_outputs(project, outputs, reporter)
     files = prune(project, site.published, before.files, outputs)
     index_for_search(project)
@@ -192,7 +192,12 @@ def issues_to_render(
 
 def _built(project: Project, issue: Issue) -> bool:
     folder = project.build / issue.path
-    return (folder / "index.html").is_file() and (folder / f"{issue.slug}.pdf").is_file()
+    return all((folder / name).is_file() for name in _issue_files(issue))
+
+
+def _issue_files(issue: Issue) -> list[str]:
+    """The files of an issue's folder under build/: its page, its PDF, its figures."""
+    return ["index.html", f"{issue.slug}.pdf", *(f.published for f in issue.figures)]
 
 
 # Rendering
@@ -226,7 +231,10 @@ def render_pdfs(project: Project, theme: Theme, issues: Sequence[Issue], variant
     from bulletin.render.html import render_print
 
     with theme.errors(project.shown):
-        jobs = [(render_print(issue, theme), theme.folder, variant) for issue in issues]
+        jobs = [
+            (render_print(issue, theme), project.issue_folder(issue.date), variant)
+            for issue in issues
+        ]
         laid_out = pdf.render_pdfs(jobs)
     outputs: list[Output] = []
     warnings: list[Diagnostic] = []
@@ -235,6 +243,29 @@ def render_pdfs(project: Project, theme: Theme, issues: Sequence[Issue], variant
         outputs.append(Output(path, data, seconds))
         warnings += [_weasyprint(project, path, message) for message in logged]
     return Rendered(tuple(outputs), tuple(warnings))
+
+
+def copy_figures(project: Project, issues: Sequence[Issue]) -> tuple[Output, ...]:
+    """Each issue's figures, from its folder to the page's figures/ folder (where the web page
+    and the email find them), as the check found them."""
+    outputs = []
+    for issue in issues:
+        folder = project.issue_folder(issue.date)
+        for figure in issue.figures:
+            start = time.perf_counter()
+            data = _read_figure(project, folder / figure.path)
+            path = project.build / issue.path / figure.published
+            outputs.append(Output(path, data, time.perf_counter() - start))
+    return tuple(outputs)
+
+
+def _read_figure(project: Project, file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as error:  # gone since the check
+        raise OutputError(
+            project.shown(file), f"cannot be read ({error.strerror})", "check it and build again"
+        ) from None
 
 
 def _weasyprint(project: Project, pdf: Path, message: str) -> Diagnostic:
@@ -270,8 +301,7 @@ def prune(
     """Remove what an earlier build wrote and this one would not (an issue now a draft, a
     body no longer named, an issue built alone by date); return every file the site now
     holds, relative to build/, sorted."""
-    kept = {f"{issue.path}index.html" for issue in issues}
-    kept |= {f"{issue.path}{issue.slug}.pdf" for issue in issues}
+    kept = {f"{issue.path}{name}" for issue in issues for name in _issue_files(issue)}
     kept |= {str(o.path.relative_to(project.build)) for o in outputs}
     for name in set(before) - kept:
         _remove(project.build, project.build / name)
