@@ -52,6 +52,10 @@ def figure_file(folder: Path, shown: str, markdown_file: Path, written: str) -> 
 
 def _locate(folder: Path, shown: str, markdown_file: Path, written: str) -> Path:
     """The file a figure's path names, resolved, inside the issue folder."""
+    if not written.strip():
+        raise FigureProblem(
+            "figure image without a path: write it as ![what it shows](figures/NAME.svg)"
+        )
     if _SCHEME.match(written) or written.startswith("//"):
         raise FigureProblem(
             f"figure {written!r} is a web address: save the image in the issue folder (in "

@@ -493,6 +493,10 @@ class _Checker:
         for box in body.boxes:
             if box.kind == "sidebar" and not box.title:
                 problems.append((box.line, "sidebar without a title: write '::: sidebar Title'"))
+            if values.NOTE_REFERENCE.search(box.title):
+                problems.append(
+                    (box.line, f"a {box.kind}'s title cannot cite a note: cite it in the text")
+                )
             elif box.kind == "figure" and closed:  # else it holds the rest of the body
                 problems += bodies.figure_problems(box)
         for line, problem in problems:

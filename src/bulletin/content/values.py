@@ -93,6 +93,16 @@ def text(value: Any) -> str | None:
     return f"expected text, found {kind_of(value)}: put the value in quotes"
 
 
+NOTE_REFERENCE = re.compile(r"\[\^[^\]\s]+\]")
+"""A note's reference, `[^label]`, where no note can be cited (a title)."""
+
+
+def title(value: Any) -> str | None:
+    if isinstance(value, str) and NOTE_REFERENCE.search(value):
+        return "a title cannot cite a note: cite it in the text"
+    return text(value)
+
+
 def chinese(value: Any) -> str | None:
     if isinstance(value, str) and not markdown.has_cjk(value):
         return f"{quoted(value)} has no Chinese characters: give the original Chinese title"
@@ -201,7 +211,7 @@ def default_list_id(series: str, base_url: str) -> str:
 
 CHECKS: dict[Kind, Callable[[Any], str | None]] = {
     Kind.TEXT: text,
-    Kind.TITLE: text,
+    Kind.TITLE: title,
     Kind.CHINESE: chinese,
     Kind.INTEGER: integer,
     Kind.BOOLEAN: boolean,
