@@ -1,5 +1,5 @@
-"""Shared fixtures: a temporary copy of the sample project, the CLI, one sample build, new
-empty databases (SQLite, PostgreSQL)."""
+"""Shared fixtures: a temporary copy of the sample project, the CLI, one sample build, one build
+of the test issue of notes, figures and tables, new empty databases (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -57,21 +57,44 @@ class SampleBuild:
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
     """Build the sample issue in-process, recording anything WeasyPrint logs."""
-    from bulletin.project import find_project, parse_date
-    from bulletin.site.build import build
+    return build_in_process(copy_project(tmp_path_factory.mktemp("sample")), SAMPLE)
 
-    root = copy_project(tmp_path_factory.mktemp("sample"))
+
+FEATURES = "2021-11-16"
+FEATURES_FOLDER = Path("content/issues") / FEATURES
+"""The test issue of notes, figures, tables and sidebars (tests/fixtures/issues/2021-11-16/),
+written for the tests in the sample project's shared files; not in the sample project."""
+
+
+def add_feature_issue(root: Path) -> Path:
+    """Add the test issue of notes, figures and tables to a copy of the sample project."""
+    shutil.copytree(REPO / "tests/fixtures/issues" / FEATURES, root / FEATURES_FOLDER)
+    return root
+
+
+@pytest.fixture(scope="session")
+def feature_build(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
+    """The sample project with the test issue of notes, figures and tables, that issue built
+    in process (`build 2021-11-16`), recording anything WeasyPrint logs."""
+    root = add_feature_issue(copy_project(tmp_path_factory.mktemp("features")))
+    return build_in_process(root, FEATURES)
+
+
+def build_in_process(root: Path, date: str) -> SampleBuild:
+    """`bulletin build DATE` of the project at `root`, in this process."""
+    from bulletin.project import find_project, parse_date
     from bulletin.render.pdf import WarningLog
+    from bulletin.site.build import build
 
     collect = WarningLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
-        outputs, _ = build(find_project(root), [parse_date(SAMPLE)])
+        outputs, _ = build(find_project(root), [parse_date(date)])
     finally:
         logger.removeHandler(collect)
     paths = {output.path.suffix: output.path for output in outputs}
-    html = root / "build" / "issues" / SAMPLE / "index.html"
+    html = root / "build" / "issues" / date / "index.html"
     return SampleBuild(root, html, paths[".pdf"], tuple(collect.messages))
 
 

@@ -203,6 +203,8 @@ def _edit(name: str, sections: list[_Section]) -> Edit:
             return Replace(path, encode(section.text), encode(new.text))
         case ["append", "to", path]:
             return Write(path, _whole_lines(section).encode(), append=True)
+        case ["write", "bytes", path]:
+            return Write(path, _with_escapes("".join(section.block)))
         case ["write", path]:
             return Write(path, _whole_lines(section).encode())
         case ["write", path, "as", encoding]:

@@ -75,7 +75,7 @@ def test_each_group_of_fields_fills_exactly_its_class(spec: Field):
     [
         (model.Publication, PUBLICATION, set()),
         (model.Person, PERSON, {"id"}),
-        (model.TopItem, TOP_ITEM, {s.attr for s in TOP_ITEM_SECTIONS} | {"anchor", "sidebars"}),
+        (model.TopItem, TOP_ITEM, {s.attr for s in TOP_ITEM_SECTIONS} | {"anchor"}),
         (model.Issue, ISSUE + WORTH_NOTING, {"publication", "foreword", "top"}),
     ],
     ids=["publication.yaml", "people.yaml", "top item", "issue"],
@@ -97,7 +97,9 @@ def test_the_check_makes_the_typed_sample_issue():
     assert first.anchor == "carbon-neutrality"
     assert first.policy.date == dt.date(2021, 10, 24)
     assert [body.abbreviation for body in first.policy.issuers] == ["CCPCC", "State Council"]
-    assert first.sidebars and "<ol>" in first.sidebars[0].html
+    sidebar = first.comment.web.split('<aside class="sidebar"', 1)[1]
+    assert "<ol>" in sidebar.split("</aside>")[0]
+    assert first.comment.web.index("supply chains") < first.comment.web.index("<aside")
     assert issue.authors[0] == model.Person("alexander-brown", "Alexander Brown", "Analyst, MERICS")
     assert sum(len(group.items) for group in issue.worth_noting) == 13
     assert issue.publication.base_url.endswith("/")

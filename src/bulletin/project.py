@@ -67,6 +67,9 @@ RESERVED_ANCHORS = frozenset(
     {"content", "contents-title", "top", "top-title", "worth-noting", "worth-noting-title"}
 )
 """Ids the templates use for themselves; no item or group may take them."""
+NUMBERED_ANCHORS = re.compile(r"(?:fn|fnref|table)-\d+(?:-\d+)?")
+"""Ids the bodies give their notes, references to notes and tables (fn-3, fnref-3-2,
+table-1); no item or group may take one."""
 
 
 def slugify(text: str) -> str:

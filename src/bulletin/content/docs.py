@@ -28,8 +28,10 @@ def reference() -> str:
         if name == "top/NN-slug.md":
             sections = ", ".join(f"`## {s.title}` ({s.doc})" for s in TOP_ITEM_SECTIONS)
             parts.append(
-                f"Body sections (both required): {sections}. "
-                "Sidebars: `::: sidebar Title` ... `:::`.\n"
+                f"Body sections (both required): {sections}. Written in them, where they "
+                "are printed: sidebars (`::: sidebar Title` ... `:::`), figures (`::: figure "
+                "Caption` ... `:::`), tables (`Table: caption` before them) and notes "
+                "(`[^label]`).\n"
             )
     parts.append(f"### `bodies.yaml`\n\nEach entry: abbreviation: {BODY_DOC}.\n")
     return "\n".join(parts)

@@ -1,9 +1,10 @@
-"""Markdown for bulletin bodies: CommonMark without raw HTML, safe links, sections and sidebars."""
+"""Markdown for bulletin bodies: CommonMark without raw HTML, safe links, tables, notes, and the
+parts of a body: sections, sidebars and figures, note texts."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -11,8 +12,12 @@ from typing import Any, Literal
 from markdown_it import MarkdownIt
 from markdown_it.rules_core.smartquotes import process_inlines
 from markdown_it.rules_core.state_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from markupsafe import Markup, escape
 from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_ref
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.\-]*):")
@@ -33,11 +38,37 @@ def is_safe_link(url: str) -> bool:
     return match is None or match.group(1).lower() in SAFE_SCHEMES
 
 
+BOXES = ("sidebar", "figure")
+"""The containers a body may hold, `::: sidebar Title` and `::: figure Caption`."""
+
+
 @dataclass(frozen=True)
 class Block:
-    """A `## Title` section or a `::: sidebar Title` box of a body, with its source line."""
+    """A `## Title` section of a body, with its source line; its tokens hold its sidebars and
+    figures where they were written (note texts are taken out, into `Body.notes`)."""
 
     title: str
+    line: int
+    tokens: tuple[Token, ...]
+
+
+@dataclass(frozen=True)
+class Box:
+    """A `::: sidebar Title` or `::: figure Caption` of a body, at any depth: its kind, title,
+    source line and the tokens inside it."""
+
+    kind: str
+    title: str
+    line: int
+    tokens: tuple[Token, ...]
+
+
+@dataclass(frozen=True)
+class NoteText:
+    """The text of a note, `[^label]: ...`, wherever in the body it is written: its label,
+    source line and block tokens."""
+
+    label: str
     line: int
     tokens: tuple[Token, ...]
 
@@ -48,29 +79,75 @@ class Body:
 
     preamble: tuple[Token, ...]
     sections: tuple[Block, ...]
-    sidebars: tuple[Block, ...]
+    boxes: tuple[Box, ...] = ()
+    notes: tuple[NoteText, ...] = ()
 
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    """The one Markdown parser: CommonMark, raw HTML off, typographic quotes, sidebars."""
+    """The one Markdown parser: CommonMark, raw HTML off, typographic quotes, tables, notes,
+    sidebars and figures."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": True})
     md.enable(["replacements", "smartquotes", "table"])
     md.core.ruler.at("smartquotes", _smartquotes)
-    md.disable("image")  # the bulletin has no images; `check` reports them
-    md.use(container_plugin, name="sidebar")
+    _extend(md)
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.core.ruler.push("lang_zh", _mark_chinese)
     return md
 
 
+def _extend(md: MarkdownIt) -> None:
+    """What both parsers add to CommonMark: notes (`[^1]`, each kept where its text is
+    written; a reference to a note never written is still a reference, to be reported) and
+    the containers."""
+    md.use(footnote_plugin, inline=False, move_to_end=False, always_match_refs=True)
+    md.inline.ruler.at("footnote_ref", _note_reference)
+    for name in BOXES:
+        md.use(container_plugin, name=name)
+
+
+MAX_LABEL = 100
+"""The longest note label read: the plugin looks for a label's `]` to the end of the line,
+so that a line of thousands of `[^` would take a time that grows with its square."""
+
+
+def _note_reference(state: StateInline, silent: bool) -> bool:
+    """The plugin's note reference, tried only where a label's `]` comes soon enough."""
+    start = state.pos
+    if not state.src.startswith("[^", start):
+        return False
+    if state.src.find("]", start + 2, min(state.posMax, start + 3 + MAX_LABEL)) < 0:
+        return False
+    return bool(footnote_ref(state, silent, always_match=True))
+
+
+@lru_cache(maxsize=1)
+def typographer() -> MarkdownIt:
+    """A parser of plain text that only makes typographic quotes and dashes (for titles)."""
+    md = MarkdownIt("zero", {"typographer": True})
+    md.enable(["replacements", "smartquotes"])
+    md.core.ruler.at("smartquotes", _smartquotes)
+    return md
+
+
+def typographic(text: str) -> str:
+    """Plain text (a title, a caption) with the body's typographic quotes, dashes and
+    ellipses, and nothing else changed: no Markdown is read in it."""
+    tokens = typographer().parseInline(text)
+    children = tokens[0].children if tokens and tokens[0].children else []
+    return "".join(child.content for child in children) if children else text
+
+
 @dataclass(frozen=True)
 class Target:
-    """Where a link or an image written in a body points, as written; `line` is 0-based."""
+    """Where a link or an image written in a body points, or the label of a note it cites
+    (`[^label]`), as written; `line` is 0-based."""
 
-    kind: Literal["link", "image"]
+    kind: Literal["link", "image", "note"]
     url: str
     line: int
+    within: Literal["", "figure", "note"] = ""
+    """The figure or the note text the target is written in, if any."""
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +158,7 @@ def checker() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False})
     md.enable("table")
     md.disable("text_join")  # parser() joins text after its typographic rules: so does typeset
-    md.use(container_plugin, name="sidebar")
+    _extend(md)
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
     return md
@@ -109,13 +186,14 @@ def read(text: str) -> Parsed:
 def typeset(parsed: Parsed) -> None:
     """Make a body that passed its check ready to render, in place: its links encoded, then
     the rules `parser()` runs after reading (typographic quotes and dashes, text joined,
-    Chinese marked). Call it once per `read`. A body that passed has no images and no unsafe
-    links, the only tokens in which the two parsers differ."""
+    Chinese marked). Call it once per `read`. A body that passed has no unsafe links and only
+    local images (in figures), the only tokens in which the two parsers differ."""
     md = parser()
     for token in parsed.tokens:
         for child in token.children or ():
-            if child.type == "link_open":
-                child.attrSet("href", md.normalizeLink(str(child.attrGet("href") or "")))
+            if child.type in ("link_open", "image"):
+                name = "href" if child.type == "link_open" else "src"
+                child.attrSet(name, md.normalizeLink(str(child.attrGet(name) or "")))
     state = StateCore("", md, {})
     state.tokens = list(parsed.tokens)
     names = md.core.ruler.get_active_rules()
@@ -136,30 +214,52 @@ _SEARCH = 10_000
 
 
 def _targets(tokens: list[Token], lines: list[str], env: dict[str, Any]) -> Iterator[Target]:
-    """Each link and image the renderer would make (code spans hold none), with the line it
-    is written on: found after the previous one in its block, else the block's first line.
-    A reference definition (`[label]: url`) is a target on its own line; the links that use
-    it are not reported again."""
+    """Each link, image and note reference the renderer would make (code spans hold none),
+    with the line it is written on: found after the previous one in its block, else the
+    block's first line. A reference definition (`[label]: url`) is a target on its own line;
+    the links that use it are not reported again."""
     defined = env.get("references", {}).values()
     yield from (Target("link", str(d["href"]), d["map"][0]) for d in defined if d.get("map"))
     references = {str(d["href"]) for d in defined}
+    inside = {"figure": 0, "note": 0}
     for block in tokens:
+        _enter(inside, block)
         if not block.children or not block.map:
             continue
+        within = "note" if inside["note"] else "figure" if inside["figure"] else ""
         text = "\n".join(lines[block.map[0] : block.map[1]])
         line, offset = block.map[0], 0
         for child in block.children:
-            if child.type not in ("link_open", "image"):
+            kind, url, written = _target(child)
+            if not kind:
                 continue
-            kind = "link" if child.type == "link_open" else "image"
-            url = str(child.attrGet("href" if kind == "link" else "src") or "")
-            found = text.find(url, offset, offset + _SEARCH) if url else -1
+            found = text.find(written, offset, offset + _SEARCH) if written else -1
             if found >= 0:
                 line += text.count("\n", offset, found)
                 offset = found
             elif url in references:
                 continue
-            yield Target(kind, url, line)  # type: ignore[arg-type]
+            yield Target(kind, url, line, within)  # type: ignore[arg-type]
+
+
+def _enter(inside: dict[str, int], token: Token) -> None:
+    """Count the figures and note texts a block token opens or closes."""
+    if token.type.startswith("container_figure_"):
+        inside["figure"] += token.nesting
+    elif token.type.startswith("footnote_reference_"):
+        inside["note"] += token.nesting
+
+
+def _target(child: Token) -> tuple[str, str, str]:
+    """What an inline token points to: its kind, its address or label, the text to find."""
+    if child.type == "footnote_ref":
+        label = str(child.meta["label"])
+        return "note", label, f"[^{label}]"
+    if child.type in ("link_open", "image"):
+        kind = "link" if child.type == "link_open" else "image"
+        url = str(child.attrGet("href" if kind == "link" else "src") or "")
+        return kind, url, url
+    return "", "", ""
 
 
 MAX_QUOTES = 500
@@ -178,27 +278,68 @@ def _smartquotes(state: StateCore) -> None:
 
 
 def _split(tokens: list[Token]) -> Body:
+    """A body's sections (the text before the first is its preamble), its boxes at any
+    depth, and its note texts, taken out of the text wherever they are written."""
+    notes, kept = _take_notes(tokens)
     preamble: list[Token] = []
     sections: list[tuple[str, int, list[Token]]] = []
-    sidebars: list[Block] = []
     current = preamble
     i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token.type == "heading_open" and token.tag == "h2":
+    while i < len(kept):
+        token = kept[i]
+        if token.type == "heading_open" and token.tag == "h2" and token.level == 0:
             current = []
-            sections.append((tokens[i + 1].content.strip(), _line(token), current))
+            sections.append((kept[i + 1].content.strip(), _line(token), current))
             i += 3
-        elif token.type == "container_sidebar_open" and token.level == 0:
-            end = _closing(tokens, i)
-            title = token.info.strip().removeprefix("sidebar").strip()
-            sidebars.append(Block(title, _line(token), tuple(tokens[i + 1 : end])))
-            i = end + 1
         else:
             current.append(token)
             i += 1
     blocks = tuple(Block(title, line, tuple(part)) for title, line, part in sections)
-    return Body(tuple(preamble), blocks, tuple(sidebars))
+    return Body(tuple(preamble), blocks, tuple(_boxes(kept)), tuple(notes))
+
+
+def _take_notes(tokens: list[Token]) -> tuple[list[NoteText], list[Token]]:
+    """The note texts of a body, and its tokens without them."""
+    notes: list[NoteText] = []
+    kept: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type != "footnote_reference_open":
+            kept.append(token)
+            i += 1
+            continue
+        end = closing(tokens, i, "footnote_reference_")
+        notes.append(NoteText(str(token.meta["label"]), _line(token), tuple(tokens[i + 1 : end])))
+        i = end + 1
+    return notes, kept
+
+
+def _boxes(tokens: list[Token]) -> Iterator[Box]:
+    for i, token in enumerate(tokens):
+        kind = token.type.removeprefix("container_").removesuffix("_open")
+        if token.type.startswith("container_") and token.nesting == 1 and kind in BOXES:
+            end = closing(tokens, i, "container_")
+            title = box_title(token)
+            yield Box(kind, title, _line(token), tuple(tokens[i + 1 : end]))
+
+
+def box_title(token: Token) -> str:
+    """The title written after `::: sidebar` or `::: figure`."""
+    info = token.info.strip()
+    return info.partition(" ")[2].strip()
+
+
+def title_html(text: str) -> Markup:
+    """A plain-text title (of a sidebar, a figure) as HTML: typographic quotes, escaped, its
+    Chinese marked like the text's."""
+    escaped = str(escape(typographic(text)))
+    return Markup(_CJK_RUN.sub(_chinese_span, escaped))
+
+
+def _chinese_span(match: re.Match[str]) -> str:
+    run = match.group()
+    return f'<span lang="zh-Hans">{run}</span>' if _CJK_CHAR.search(run) else run
 
 
 def render(tokens: tuple[Token, ...]) -> str:
@@ -216,10 +357,11 @@ def _line(token: Token) -> int:
     return token.map[0] if token.map else 0
 
 
-def _closing(tokens: list[Token], start: int) -> int:
+def closing(tokens: Sequence[Token], start: int, prefix: str) -> int:
+    """The index of the token closing the one at `start`, counting tokens of `prefix`."""
     depth = 0
     for i in range(start, len(tokens)):
-        depth += tokens[i].nesting if tokens[i].type.startswith("container_") else 0
+        depth += tokens[i].nesting if tokens[i].type.startswith(prefix) else 0
         if depth == 0:
             return i
     return len(tokens) - 1

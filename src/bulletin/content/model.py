@@ -132,12 +132,91 @@ class Policy:
     url: str | None = None
 
 
-@dataclass(frozen=True)
-class Sidebar:
-    """A boxed aside of an item: title and rendered HTML."""
+def note_id(number: int) -> str:
+    """The id of a note's text on the web page: fn-3."""
+    return f"fn-{number}"
 
-    title: str
+
+def note_reference_id(number: int, occurrence: int = 1) -> str:
+    """The id of a reference to a note on the web page: fnref-3, then fnref-3-2 for the
+    second reference to the same note."""
+    return f"fnref-{number}" if occurrence == 1 else f"fnref-{number}-{occurrence}"
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note of a Top-5 item (`[^label]` in its body), printed at the foot of the page in
+    the PDF and listed at the end of the item on the web.
+
+    number: its number, running through the whole issue in reading order (items by rank, then
+        within the item), the same on the web page and in the PDF.
+    html: its text, rendered as inline HTML (a note is one paragraph).
+    references: how many times the item cites it (each reference gets a back-link on the web).
+    """
+
+    number: int
     html: Markup
+    references: int = 1
+
+    @property
+    def id(self) -> str:
+        """The id of the note's text on the web page."""
+        return note_id(self.number)
+
+    @property
+    def reference_ids(self) -> tuple[str, ...]:
+        """The ids of its references, in reading order, for the back-links."""
+        return tuple(note_reference_id(self.number, k) for k in range(1, self.references + 1))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An image file of an issue drawn in a body (`::: figure`).
+
+    path: where the file is, relative to the issue folder, as a POSIX path (top/figures/x.svg).
+    name: the file name it is published under, in the issue's figures/ folder on the site.
+    width, height: its size in CSS pixels (an SVG's width and height, or its viewBox; a raster
+        image's pixels), written on the <img> so that the page does not shift as it loads.
+    """
+
+    path: str
+    name: str
+    width: int
+    height: int
+
+    @property
+    def published(self) -> str:
+        """Its address relative to the issue page: figures/NAME."""
+        return f"figures/{self.name}"
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A part of a body rendered for each edition, from one parse.
+
+    web: the HTML of the web page: notes cited as numbered links to the notes at the end of
+        the item, figures from the issue's figures/ folder, tables in a scrolling region.
+    print: the HTML WeasyPrint lays out: each note's text inline at its first reference (it
+        floats to the foot of the page), figures from the issue folder (the PDF's base URL).
+    email: the HTML of the email (and of the feed), read away from the page: notes cited as
+        [N], figures at their address under the issue's URL, plain tables.
+    notes: the notes it cites, by number.
+    figures: the figures it draws, in order.
+    """
+
+    web: Markup
+    print: Markup
+    email: Markup
+    notes: tuple[Note, ...] = ()
+    figures: tuple[Figure, ...] = ()
+
+    def __html__(self) -> str:
+        """The web edition, when a template prints the part itself."""
+        return str(self.web)
+
+    def __bool__(self) -> bool:
+        """Whether there is anything to print (an issue's foreword may be empty)."""
+        return bool(self.web.strip())
 
 
 @dataclass(frozen=True)
@@ -145,16 +224,29 @@ class TopItem:
     """One analysed item of the Top 5.
 
     anchor: a stable id from the file name (01-carbon-neutrality.md -> carbon-neutrality).
-    at_a_glance, comment: the rendered HTML of the body's two sections.
+    at_a_glance, comment: the body's two sections, each with its sidebars, figures and tables
+        where the editor wrote them.
     """
 
     rank: int
     title: str
     policy: Policy
     anchor: str
-    at_a_glance: Markup
-    comment: Markup
-    sidebars: tuple[Sidebar, ...] = ()
+    at_a_glance: Prose
+    comment: Prose
+
+    @property
+    def notes(self) -> tuple[Note, ...]:
+        """Every note of the item, once each, by number."""
+        notes = {
+            note.number: note for part in (self.at_a_glance, self.comment) for note in part.notes
+        }
+        return tuple(notes[number] for number in sorted(notes))
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """Every figure of the item, in reading order."""
+        return (*self.at_a_glance.figures, *self.comment.figures)
 
 
 @dataclass(frozen=True)
@@ -187,15 +279,28 @@ class NewsItem:
 
 @dataclass(frozen=True)
 class NewsGroup:
-    """A group of Worth noting, such as Policy news."""
+    """A group of Worth noting, such as Policy news.
+
+    title: as written; the group's anchor is made from it.
+    """
 
     title: str
     items: tuple[NewsItem, ...]
 
     @property
     def anchor(self) -> str:
-        """The group's id on the page, from its title: policy-news."""
+        """The group's id on the page, from its title as written: policy-news."""
         return slugify(self.title)
+
+    @cached_property
+    def heading(self) -> str:
+        """The title as printed, with typographic quotes and dashes like the text."""
+        return markdown.typographic(self.title)
+
+
+def issue_path(date: dt.date) -> str:
+    """The path of an issue's page within the site: issues/2021-11-02/."""
+    return f"issues/{date.isoformat()}/"
 
 
 @dataclass(frozen=True)
@@ -206,7 +311,7 @@ class Issue:
     date: dt.date
     authors: tuple[Person, ...]
     editors: tuple[Editor, ...]
-    foreword: Markup
+    foreword: Prose
     top: tuple[TopItem, ...]
     worth_noting: tuple[NewsGroup, ...] = ()
     draft: bool = False
@@ -218,9 +323,15 @@ class Issue:
         return tuple(dict.fromkeys(bodies))
 
     @property
+    def figures(self) -> tuple[Figure, ...]:
+        """Every figure of the issue, once each by name, in reading order."""
+        figures = {figure.name: figure for item in self.top for figure in item.figures}
+        return tuple(figures.values())
+
+    @property
     def path(self) -> str:
         """The issue page's path within the site: issues/2021-11-02/."""
-        return f"issues/{self.date.isoformat()}/"
+        return issue_path(self.date)
 
     @property
     def url(self) -> str:

@@ -51,6 +51,19 @@ def same_as_folder(value: dt.date, context: Context) -> Iterator[str]:
 
 
 def safe_links(value: str, context: Context) -> Iterator[str]:
-    """The links of a line of inline Markdown are real, full and safe addresses."""
-    for _, problem in values.link_problems(markdown.inline_targets(value)):
+    """The links of a line of inline Markdown are real, full and safe addresses; it cites no
+    note (notes belong to Top-5 items)."""
+    targets = markdown.inline_targets(value)
+    for _, problem in values.link_problems(t for t in targets if t.kind == "link"):
         yield problem
+    for target in targets:
+        if target.kind == "image":
+            yield (
+                f"image {values.quoted(target.url)} in a news item: remove it (figures go in "
+                "Top-5 items)"
+            )
+        elif target.kind == "note":
+            yield (
+                f"a note ([^{target.url}]) in a news item: notes are written in Top-5 items "
+                "only; put what it says in the sentence"
+            )

@@ -285,7 +285,7 @@ TOP_ITEM = (
     Field("rank", Kind.INTEGER, "place in the Top 5 (1, 2, ... with no gaps)", example=1),
     Field(
         "title",
-        Kind.TEXT,
+        Kind.TITLE,
         "headline of the item",
         example="Carbon neutrality plan puts local officials under pressure",
     ),
@@ -297,7 +297,7 @@ TOP_ITEM = (
         fields=(
             Field(
                 "name",
-                Kind.TEXT,
+                Kind.TITLE,
                 "policy name in English",
                 example="National Standardization Development Outline",
             ),
@@ -336,7 +336,8 @@ TOP_ITEM_SECTIONS = (
     Section("At a glance", "at_a_glance", "summary paragraph, usually followed by a bullet list"),
     Section("Comment", "comment", "the house comment: the analysis, one or more paragraphs"),
 )
-"""Sections of a Top-5 item's body, in order. Sidebars are `::: sidebar Title` blocks."""
+"""Sections of a Top-5 item's body, in order. Sidebars (`::: sidebar Title`), figures
+(`::: figure Caption`), tables and notes (`[^1]`) are written in them."""
 
 SOURCE = (
     Field("label", Kind.TEXT, "name of the source", example="MIIT notice"),

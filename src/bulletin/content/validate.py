@@ -15,10 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from markupsafe import Markup
-
-from bulletin.content import markdown, values
-from bulletin.content.model import Issue, IssuingBody, Person, Publication, Sidebar, TopItem
+from bulletin.content import bodies, markdown, prose, values
+from bulletin.content.figures import figure_file
+from bulletin.content.model import (
+    Figure,
+    Issue,
+    IssuingBody,
+    Person,
+    Publication,
+    TopItem,
+    issue_path,
+)
 from bulletin.content.read import FieldPath, RawDocument, RawIssue, RawProject, read_project
 from bulletin.content.rules import Context
 from bulletin.content.schema import (
@@ -33,6 +40,7 @@ from bulletin.content.schema import (
 )
 from bulletin.diagnostics import Diagnostic, Severity, did_you_mean
 from bulletin.project import (
+    NUMBERED_ANCHORS,
     RESERVED_ANCHORS,
     Project,
     item_anchor,
@@ -56,6 +64,26 @@ class _Mark:
 
 INVALID = _Mark("INVALID")
 ABSENT = _Mark("ABSENT")
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A Top-5 item that passed its check, before its body is rendered (which needs the notes
+    of the items ranked before it).
+
+    front: its fields by attribute. parsed: its body, typeset. anchor: from its file name.
+    figures: each figure's file, by the path written in the body, with the line it is on.
+    """
+
+    doc: RawDocument
+    front: dict[str, Any]
+    parsed: markdown.Parsed
+    anchor: str
+    figures: dict[str, tuple[int, Figure]]
+
+    @property
+    def rank(self) -> int:
+        return int(self.front["rank"])
 
 
 @dataclass(frozen=True)
@@ -246,24 +274,57 @@ class _Checker:
     # Issues
 
     def check_issue(self, issue: RawIssue) -> None:
-        """Check an issue's files; keep its typed issue when every part of it was made."""
+        """Check an issue's files; make its typed issue when they have no error (its bodies
+        are rendered only then: they hold what the renderers expect)."""
+        errors = self.errors()
         front, foreword = self.check_issue_file(issue)
         items = self.check_top_items(issue)
         news = self.check_news(issue)
         self.check_anchors(issue)
+        self.check_figure_names([item for item in items if isinstance(item, _Item)])
         parts = [front, news, *items]
         if self.publication is None or foreword is None or INVALID in parts:
             return
+        if self.errors() > errors:
+            return
         assert isinstance(front, dict) and isinstance(news, dict)
-        top = sorted((item for item in items if isinstance(item, TopItem)), key=_rank)
+        typesetter = prose.Typesetter(self.publication.base_url + issue_path(front["date"]))
         markdown.typeset(foreword)
         self.issues[issue.folder.name] = Issue(
             publication=self.publication,
-            foreword=_html(foreword.tokens),
-            top=tuple(top),
+            foreword=typesetter.foreword(foreword),
+            top=tuple(self.make_item(item, typesetter) for item in _by_rank(items)),
             **front,
             **news,
         )
+
+    def make_item(self, item: _Item, typesetter: prose.Typesetter) -> TopItem:
+        """The typed item, its sections rendered after those of the items ranked before it."""
+        sections = [
+            (spec.attr, block)
+            for spec in TOP_ITEM_SECTIONS
+            for block in item.parsed.body.sections
+            if block.title == spec.title
+        ]
+        figures = {written: figure for written, (_, figure) in item.figures.items()}
+        parts: dict[str, Any] = typesetter.item(sections, item.parsed, figures)
+        return TopItem(**item.front, **parts, anchor=item.anchor)
+
+    def check_figure_names(self, items: list[_Item]) -> None:
+        """Figures are published in one folder per issue: two files may not share a name."""
+        named: dict[str, str] = {}
+        for item in items:
+            for written, (line, figure) in item.figures.items():
+                path = named.setdefault(figure.name, figure.path)
+                if path != figure.path:
+                    self.report(
+                        item.doc,
+                        (),
+                        f"figure {written!r} has the file name of another figure of the issue "
+                        f"({path} in the issue folder): figures are published side by side, so "
+                        "rename one",
+                        line=item.doc.body_line + line,
+                    )
 
     def check_news(self, issue: RawIssue) -> dict[str, Any] | _Mark:
         """The Worth-noting file's fields, by attribute (none when there is no such file)."""
@@ -288,12 +349,13 @@ class _Checker:
         taken = dict.fromkeys(RESERVED_ANCHORS, "the page itself")
         for doc in issue.top:
             anchor = item_anchor(doc.path)
-            if anchor in taken or f"{anchor}-title" in taken:
+            if anchor in taken or f"{anchor}-title" in taken or NUMBERED_ANCHORS.fullmatch(anchor):
+                user = taken.get(anchor, taken.get(anchor + "-title", _NUMBERED))
                 self.report(
                     doc,
                     (),
-                    f"the file name gives the anchor #{anchor}, already used by "
-                    f"{taken.get(anchor, taken.get(anchor + '-title'))}: rename the file",
+                    f"the file name gives the anchor #{anchor}, already used by {user}: "
+                    "rename the file",
                     line=1,
                 )
             taken |= {anchor: doc.shown, f"{anchor}-title": doc.shown}
@@ -311,12 +373,13 @@ class _Checker:
                         "the title gives no web anchor: use letters or digits in it",
                     )
                 continue
-            if anchor in taken or f"{anchor}-title" in taken:
+            if anchor in taken or f"{anchor}-title" in taken or NUMBERED_ANCHORS.fullmatch(anchor):
+                user = taken.get(anchor, "another part" if anchor in taken else _NUMBERED)
                 self.report(
                     news,
                     ("groups", i, "title"),
-                    f"the title gives the anchor #{anchor}, already used by "
-                    f"{taken.get(anchor, 'another part')}: choose another title",
+                    f"the title gives the anchor #{anchor}, already used by {user}: "
+                    "choose another title",
                 )
             taken |= {anchor: f"group {title!r}", f"{anchor}-title": f"group {title!r}"}
 
@@ -333,9 +396,12 @@ class _Checker:
         if values.is_date(date):
             self.context = Context(issue_date=date, folder=issue.folder.name)
         front = self.check_fields(doc, ISSUE, doc.data, ())
-        return front, self.check_body(doc)
+        parsed = self.check_body(doc)
+        for line, problem in bodies.top_only(parsed, "the foreword"):
+            self.report(doc, (), problem, line=doc.body_line + line)
+        return front, parsed
 
-    def check_top_items(self, issue: RawIssue) -> list[TopItem | _Mark]:
+    def check_top_items(self, issue: RawIssue) -> list[_Item | _Mark]:
         files = len(list((issue.folder / "top").glob("*.md")))
         if not files:
             self.found.append(
@@ -348,9 +414,9 @@ class _Checker:
                 )
             )
         ranks: dict[int, RawDocument] = {}
-        items: list[TopItem | _Mark] = []
+        items: list[_Item | _Mark] = []
         for doc in issue.top:
-            items.append(self.check_top_item(doc))
+            items.append(self.check_top_item(doc, issue))
             rank = doc.data.get("rank") if isinstance(doc.data, dict) else None
             if isinstance(rank, int) and not isinstance(rank, bool):
                 if rank in ranks:
@@ -364,23 +430,30 @@ class _Checker:
         self.check_ranks_contiguous(ranks, files)
         return items
 
-    def check_top_item(self, doc: RawDocument) -> TopItem | _Mark:
+    def check_top_item(self, doc: RawDocument, issue: RawIssue) -> _Item | _Mark:
         front = self.check_fields(doc, TOP_ITEM, doc.data, ())
         errors = self.errors()
         parsed = self.check_top_body(doc)
+        figures = self.check_figures(doc, parsed, issue)
         if not isinstance(front, dict) or self.errors() > errors:
             return INVALID
         markdown.typeset(parsed)
-        body = parsed.body
-        sections: dict[str, Any] = {
-            spec.attr: _html(s.tokens) for s in body.sections for spec in _section(s.title)
-        }
-        return TopItem(
-            **front,
-            **sections,
-            anchor=item_anchor(doc.path),
-            sidebars=tuple(Sidebar(s.title, _html(s.tokens)) for s in body.sidebars),
-        )
+        return _Item(doc, front, parsed, item_anchor(doc.path), figures)
+
+    def check_figures(
+        self, doc: RawDocument, parsed: markdown.Parsed, issue: RawIssue
+    ) -> dict[str, tuple[int, Figure]]:
+        """The file of each figure's image (`figures.figure_file`), by the path written."""
+        found: dict[str, tuple[int, Figure]] = {}
+        for target in parsed.targets:
+            if target.kind != "image" or target.within != "figure" or target.url in found:
+                continue
+            figure = figure_file(issue.folder, issue.shown, doc.path, target.url)
+            if isinstance(figure, str):
+                self.report(doc, (), figure, line=doc.body_line + target.line)
+            else:
+                found[target.url] = (target.line, figure)
+        return found
 
     def check_ranks_contiguous(self, ranks: dict[int, RawDocument], count: int) -> None:
         expected = range(1, count + 1)
@@ -429,30 +502,37 @@ class _Checker:
                     f"section '## {spec.title}' missing: add it ({spec.doc})",
                     line=doc.body_line,
                 )
-        self.check_sidebars_closed(doc)
-        for sidebar in body.sidebars:
-            if not sidebar.title:
-                self.report(
-                    doc,
-                    (),
-                    "sidebar without a title: write '::: sidebar Title'",
-                    line=doc.body_line + sidebar.line,
+        closed = self.check_boxes_closed(doc)
+        problems = [*bodies.note_problems(parsed)]
+        for box in body.boxes:
+            if box.kind == "sidebar" and not box.title:
+                problems.append((box.line, "sidebar without a title: write '::: sidebar Title'"))
+            if values.NOTE_REFERENCE.search(box.title):
+                problems.append(
+                    (box.line, f"a {box.kind}'s title cannot cite a note: cite it in the text")
                 )
+            elif box.kind == "figure" and closed:  # else it holds the rest of the body
+                problems += bodies.figure_problems(box)
+        for line, problem in problems:
+            self.report(doc, (), problem, line=doc.body_line + line)
         return parsed
 
-    def check_sidebars_closed(self, doc: RawDocument) -> None:
-        opened: int | None = None
+    def check_boxes_closed(self, doc: RawDocument) -> bool:
+        """Whether every sidebar and figure is closed; reports the first that is not."""
+        opened: tuple[int, str] | None = None
         for number, text in enumerate(doc.body.split("\n")):
-            if re.match(r"^:::+\s*sidebar\b", text):
+            if match := re.match(r"^:::+\s*(sidebar|figure)\b", text):
                 if opened is not None:
                     break
-                opened = number
+                opened = number, match.group(1)
             elif re.match(r"^:::+\s*$", text):
                 opened = None
         if opened is not None:
+            line, kind = opened
             self.report(
-                doc, (), "sidebar not closed: end it with a line ':::'", line=doc.body_line + opened
+                doc, (), f"{kind} not closed: end it with a line ':::'", line=doc.body_line + line
             )
+        return opened is None
 
     def check_body(self, doc: RawDocument) -> markdown.Parsed:
         for number, text in enumerate(doc.body.split("\n")):
@@ -462,7 +542,10 @@ class _Checker:
             if problem := values.control_problem(text.removesuffix("\r")):
                 self.report(doc, (), f"the line {problem}", line=line)
         parsed = markdown.read(doc.body)
-        for number, problem in values.link_problems(parsed.targets):
+        for number, problem in [
+            *values.link_problems(parsed.targets),
+            *bodies.caption_problems(parsed),
+        ]:
             self.report(doc, (), problem, line=doc.body_line + number)
         return parsed
 
@@ -568,8 +651,11 @@ class _Checker:
         return None
 
     def typed(self, kind: Kind, value: Any) -> Any:
-        """A value that passed its kind's check, in its typed form: a person or issuing body
-        from its registry (INVALID, with the problem reported there, if its entry failed)."""
+        """A value that passed its kind's check, in its typed form: a title with typographic
+        quotes; a person or issuing body from its registry (INVALID, with the problem reported
+        there, if its entry failed)."""
+        if kind is Kind.TITLE:
+            return markdown.typographic(value)
         if kind is Kind.PERSON:
             return self.people.get(value, INVALID)
         if kind is Kind.BODY:
@@ -599,17 +685,11 @@ class _Checker:
         return None
 
 
-def _rank(item: TopItem) -> int:
-    return item.rank
+_NUMBERED = "the notes and tables of the page (fn-N, fnref-N, table-N)"
 
 
-def _html(tokens: tuple[Any, ...]) -> Markup:
-    return Markup(markdown.render(tokens))
-
-
-def _section(title: str) -> list[Any]:
-    """The schema's section of that title (none for an unknown one)."""
-    return [spec for spec in TOP_ITEM_SECTIONS if spec.title == title]
+def _by_rank(items: list[_Item | _Mark]) -> list[_Item]:
+    return sorted((item for item in items if isinstance(item, _Item)), key=lambda i: i.rank)
 
 
 def _dotted(path: FieldPath) -> str:

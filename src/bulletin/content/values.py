@@ -32,14 +32,21 @@ def quoted(value: Any) -> str:
     return text if len(text) <= QUOTED_LENGTH else text[: QUOTED_LENGTH - 3] + "..."
 
 
+FIGURE_SYNTAX = "'::: figure Caption', the image, a line 'Source: ...', then ':::'"
+"""How a figure is written, for the messages that ask for one."""
+
+
 def link_problems(targets: Iterable[markdown.Target]) -> Iterator[tuple[int, str]]:
     """What is wrong with the links and images of a text (its line, the problem):
-    placeholders, images, addresses that are not full web or mail addresses."""
+    placeholders, images outside a figure, addresses that are not full web or mail addresses.
+    Notes, and the images of figures, have checks of their own."""
     for target in targets:
+        if target.kind == "note" or (target.kind == "image" and target.within == "figure"):
+            continue
         if target.kind == "image":
             yield (
                 target.line,
-                (f"image {quoted(target.url)}: images are not part of the bulletin; remove it"),
+                f"image {quoted(target.url)} outside a figure: put it in one, {FIGURE_SYNTAX}",
             )
         elif problem := _target_problem(target.url):
             yield target.line, problem
@@ -85,6 +92,16 @@ def text(value: Any) -> str | None:
     if isinstance(value, str):
         return None
     return f"expected text, found {kind_of(value)}: put the value in quotes"
+
+
+NOTE_REFERENCE = re.compile(r"\[\^[^\]\s]+\]")
+"""A note's reference, `[^label]`, where no note can be cited (a title)."""
+
+
+def title(value: Any) -> str | None:
+    if isinstance(value, str) and NOTE_REFERENCE.search(value):
+        return "a title cannot cite a note: cite it in the text"
+    return text(value)
 
 
 def chinese(value: Any) -> str | None:
@@ -213,6 +230,7 @@ def default_list_id(series: str, base_url: str) -> str:
 
 CHECKS: dict[Kind, Callable[[Any], str | None]] = {
     Kind.TEXT: text,
+    Kind.TITLE: title,
     Kind.CHINESE: chinese,
     Kind.INTEGER: integer,
     Kind.BOOLEAN: boolean,

@@ -8,6 +8,7 @@ class Kind(StrEnum):
     """What a field holds, in the words shown to editors."""
 
     TEXT = "text"
+    TITLE = "text, printed with typographic quotes"
     CHINESE = "Chinese text"
     INTEGER = "whole number"
     BOOLEAN = "true or false"
@@ -42,6 +43,7 @@ DEFAULT_LABELS = {
     "date": "Date",
     "pdf": "Download the PDF",
     "cite": "Cite this",
+    "notes": "Notes",
     "link": "Link",
     "phone": "Tel.",
     "mail": "Mail",

@@ -8,16 +8,23 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 WIDTH = 72
-_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "table"}
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "table",
+           "figure", "figcaption", "caption"}  # fmt: skip
 _SPACE = re.compile(r"\s+")
 
 
-def plain(html: str, width: int = WIDTH) -> str:
-    """Paragraphs separated by blank lines, list items as "- " or "1. ", links as text <URL>."""
+def plain(html: str, width: int = WIDTH, marker: str = "") -> str:
+    """Paragraphs separated by blank lines, list items as "- " or "1. ", links as text <URL>,
+    an image as its alternate text in brackets, a figure's source on a line of its own;
+    `marker` (a note's "[3] ") starts the first paragraph, whose next lines it indents."""
     parser = _Parser()
     parser.feed(str(html))  # str: slices of a Markup would escape what is added to them
     parser.close()
     parser.flush()
+    if marker and parser.blocks:
+        first = parser.blocks[0]
+        indent = " " * len(marker)
+        parser.blocks[0] = _Block(first.text, marker + first.first, indent + first.rest, False)
     out = ""
     previous: _Block | None = None
     for block in parser.blocks:
@@ -82,6 +89,12 @@ class _Parser(HTMLParser):
             self.text += " | "
         elif tag == "br":
             self.text += " "
+        elif tag == "img":
+            self.flush()
+            self.text = f"[{dict(attrs).get('alt') or 'image'}]"
+            self.flush()
+        elif tag == "span" and "figure-source" in (dict(attrs).get("class") or "").split():
+            self.flush()
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "a" and self.link:

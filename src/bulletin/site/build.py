@@ -87,7 +87,7 @@ def _build_issues(
     pdfs = render_pdfs(project, theme, issues, variant)
     cards = render_cards(project, theme, issues)
     _stop_on_errors([*pdfs.warnings, *cards.warnings], strict)
-    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs]
+    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *copy_figures(project, issues)]
     write_outputs(project, outputs, reporter)
     forget_in_site(project, names)
     return outputs, [*modelled.diagnostics, *pdfs.warnings, *cards.warnings]
@@ -111,7 +111,8 @@ def _build_site(
     cards = render_cards(project, theme, redo)
     site_pages = render_site_pages(project, theme, site.publication, site.published)
     _stop_on_errors([*pdfs.warnings, *cards.warnings], strict)
-    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *site_pages]
+    figures = copy_figures(project, redo)
+    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *figures, *site_pages]
     write_outputs(project, outputs, reporter)
     files = prune(project, site.published, before.files, outputs)
     index_for_search(project)
@@ -201,10 +202,10 @@ def _built(project: Project, issue: Issue) -> bool:
 
 
 def _issue_files(issue: Issue) -> tuple[str, ...]:
-    """What the site holds of each issue, in its folder: page, PDF, social card."""
+    """What the site holds of each issue, in its folder: page, PDF, social card, figures."""
     from bulletin.render.html import CARD
 
-    return ("index.html", f"{issue.slug}.pdf", CARD.name)
+    return ("index.html", f"{issue.slug}.pdf", CARD.name, *(f.published for f in issue.figures))
 
 
 # Rendering
@@ -238,7 +239,10 @@ def render_pdfs(project: Project, theme: Theme, issues: Sequence[Issue], variant
     from bulletin.render.html import render_print
 
     with theme.errors(project.shown):
-        jobs = [(render_print(issue, theme), theme.folder, variant) for issue in issues]
+        jobs = [
+            (render_print(issue, theme), project.issue_folder(issue.date), variant)
+            for issue in issues
+        ]
         laid_out = pdf.render_pdfs(jobs)
     paths = [project.build / issue.path / f"{issue.slug}.pdf" for issue in issues]
     return _rendered(project, paths, laid_out)
@@ -285,6 +289,29 @@ def render_favicon(project: Project, theme: Theme, publication: Publication) -> 
         fix = "put the icon there, or name another with `favicon` in content/publication.yaml"
         raise ConfigError(project.shown(source), "the site's icon is missing", fix, field="favicon")
     return _timed(project.build / favicon(publication), source.read_bytes)
+
+
+def copy_figures(project: Project, issues: Sequence[Issue]) -> tuple[Output, ...]:
+    """Each issue's figures, from its folder to the page's figures/ folder (where the web page
+    and the email find them), as the check found them."""
+    outputs = []
+    for issue in issues:
+        folder = project.issue_folder(issue.date)
+        for figure in issue.figures:
+            start = time.perf_counter()
+            data = _read_figure(project, folder / figure.path)
+            path = project.build / issue.path / figure.published
+            outputs.append(Output(path, data, time.perf_counter() - start))
+    return tuple(outputs)
+
+
+def _read_figure(project: Project, file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as error:  # gone since the check
+        raise OutputError(
+            project.shown(file), f"cannot be read ({error.strerror})", "check it and build again"
+        ) from None
 
 
 def render_site_pages(
