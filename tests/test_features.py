@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from browser import axe_violations
@@ -349,6 +350,32 @@ def test_the_email_numbers_the_notes_of_each_summary_and_shows_figures_from_the_
     image = re.search(rf'<img src="{re.escape(url)}"[^>]*>', html)
     assert image and 'width="536"' in image[0] and 'height="234"' in image[0]
     assert "[1]</sup>" in html and "[1] The caps apply" in html
+
+
+def test_an_svg_figure_is_mailed_as_a_png_copy_the_build_makes(tmp_path):
+    root = add_feature_issue(copy_project(tmp_path / "p"))
+    item = root / FEATURES_FOLDER / "top/01-steel-output.md"
+    text = item.read_text(encoding="utf-8")
+    start = text.index("::: figure Crude steel")
+    block = text[start : text.index(":::\n", start + 3) + 4]
+    summary = text.replace(block, "").replace("## Comment", block + "\n## Comment", 1)
+    item.write_text(summary, encoding="utf-8")
+    assert run(root, "build", FEATURES).returncode == 0
+    copy = root / "build/issues" / FEATURES / "figures/steel-output.svg.png"
+    with Image.open(copy) as image:
+        assert image.format == "PNG" and image.size == (1072, 536)  # twice 536 x 268
+        colours = {colour: count for count, colour in image.convert("RGB").getcolors(1 << 24)}
+        bars = colours.get((13, 90, 110), 0)
+    assert bars > 1072 * 536 // 20  # the drawing's bars, in the accent colour, are there
+    (root / "subscribers.csv").write_text("email\nanna@example.org\n", encoding="utf-8")
+    result = bulletin(root, "send", FEATURES, "--to", str(root / "subscribers.csv"))
+    assert result.returncode == 0, result.stderr
+    [sent] = (root / "outbox" / FEATURES).glob("*.eml")
+    html = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
+    body = html.get_body(("html",)).get_content()
+    url = "https://bulletin.example.org/issues/2021-11-16/figures/steel-output.svg.png"
+    image_tag = re.search(rf'<img src="{re.escape(url)}"[^>]*>', body)
+    assert image_tag and 'width="536"' in image_tag[0] and 'height="268"' in image_tag[0]
 
 
 # The site build, the check

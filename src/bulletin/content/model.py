@@ -189,6 +189,22 @@ class Figure:
         """Its address relative to the issue page: figures/NAME."""
         return f"figures/{self.name}"
 
+    @property
+    def vector(self) -> bool:
+        """Whether it is an SVG drawing (mail programs do not show those)."""
+        return self.name.lower().endswith(".svg")
+
+    @property
+    def mailed(self) -> str:
+        """Its address relative to the issue page in the email: an SVG drawing goes by its PNG
+        copy, figures/NAME.png (chart.svg -> chart.svg.png), made by the build."""
+        return self.published + ".png" if self.vector else self.published
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The names it takes in the issue's figures/ folder: its own, and its PNG copy's."""
+        return (self.name, self.name + ".png") if self.vector else (self.name,)
+
 
 @dataclass(frozen=True)
 class Prose:

@@ -273,6 +273,12 @@ def _note_reference(self: Rule, tokens: Sequence[Token], idx: int, options: Any,
     )
 
 
+def email_size(figure: Figure) -> tuple[int, int]:
+    """The size a figure is shown at in the email: its own, narrowed to the email's column."""
+    width = min(figure.width, EMAIL_WIDTH)
+    return width, max(1, round(figure.height * width / figure.width))
+
+
 def _figure(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """A figure: its image (from the issue folder in print, under the issue's URL in the
     email), its caption and its source line."""
@@ -283,8 +289,8 @@ def _figure(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: An
     if edition.edition == "print":
         src = figure.path
     elif edition.edition == "email":
-        src = edition.page_url + figure.published
-        width, height = min(width, EMAIL_WIDTH), round(height * min(width, EMAIL_WIDTH) / width)
+        src = edition.page_url + figure.mailed
+        width, height = email_size(figure)
     else:
         src = figure.published
     alt = self.renderInlineAsText(meta["image"].children or [], options, env)

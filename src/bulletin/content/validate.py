@@ -315,14 +315,16 @@ class _Checker:
         named: dict[str, str] = {}
         for item in items:
             for written, (line, figure) in item.figures.items():
-                path = named.setdefault(figure.name, figure.path)
-                if path != figure.path:
+                paths = {named.setdefault(name, figure.path) for name in figure.files}
+                if paths != {figure.path}:
+                    path = min(paths - {figure.path})
                     self.report(
                         item.doc,
                         (),
                         f"figure {written!r} has the file name of another figure of the issue "
-                        f"({path} in the issue folder): figures are published side by side, so "
-                        "rename one",
+                        f"({path} in the issue folder; an SVG drawing also takes NAME.png, for "
+                        "its copy in the email): figures are published side by side, so rename "
+                        "one",
                         line=item.doc.body_line + line,
                     )
 

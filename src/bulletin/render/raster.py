@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pypdfium2
 import weasyprint
+from markupsafe import escape
 from weasyprint.text.fonts import FontConfiguration
 
 from bulletin.render.pdf import Rendered, on_every_core, timed
@@ -32,6 +33,16 @@ def png(html: str, base_url: Path, width: int, height: int) -> bytes:
     pdf = document.render(stylesheets=[page], font_config=_FONTS).write_pdf()
     assert pdf is not None
     return _first_page_png(bytes(pdf), width, height)
+
+
+def picture(src: str, width: int, height: int) -> str:
+    """The HTML of one image filling a `width` x `height` pixel page: `png` of it is a raster
+    copy of the image (of an SVG drawing, say)."""
+    return (
+        '<!doctype html><html lang="en"><title>copy</title>'
+        f'<img src="{escape(src)}" alt="" style="display: block; width: {width}px; '
+        f'height: {height}px"></html>'
+    )
 
 
 def pngs(jobs: list[Job]) -> list[Rendered]:

@@ -86,11 +86,14 @@ def _build_issues(
     icon = render_favicon(project, theme, issues[0].publication)
     pdfs = render_pdfs(project, theme, issues, variant)
     cards = render_cards(project, theme, issues)
-    _stop_on_errors([*pdfs.warnings, *cards.warnings], strict)
-    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *copy_figures(project, issues)]
+    copies = render_figure_copies(project, issues)
+    rendered = [*pdfs.warnings, *cards.warnings, *copies.warnings]
+    _stop_on_errors(rendered, strict)
+    figures = [*copy_figures(project, issues), *copies.outputs]
+    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *figures]
     write_outputs(project, outputs, reporter)
     forget_in_site(project, names)
-    return outputs, [*modelled.diagnostics, *pdfs.warnings, *cards.warnings]
+    return outputs, [*modelled.diagnostics, *rendered]
 
 
 def _build_site(
@@ -109,14 +112,15 @@ def _build_site(
     icon = render_favicon(project, theme, site.publication)
     pdfs = render_pdfs(project, theme, redo, variant)
     cards = render_cards(project, theme, redo)
+    copies = render_figure_copies(project, redo)
     site_pages = render_site_pages(project, theme, site.publication, site.published)
-    _stop_on_errors([*pdfs.warnings, *cards.warnings], strict)
-    figures = copy_figures(project, redo)
+    rendered = [*pdfs.warnings, *cards.warnings, *copies.warnings]
+    _stop_on_errors(rendered, strict)
+    figures = [*copy_figures(project, redo), *copies.outputs]
     outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *figures, *site_pages]
     write_outputs(project, outputs, reporter)
     files = prune(project, site.published, before.files, outputs)
     index_for_search(project)
-    rendered = [*pdfs.warnings, *cards.warnings]
     warnings = [*site.diagnostics, *rendered, *carried_warnings(project, before, site, redo)]
     save_state(project, inputs, site, files, warnings)
     return outputs, warnings
@@ -205,7 +209,8 @@ def _issue_files(issue: Issue) -> tuple[str, ...]:
     """What the site holds of each issue, in its folder: page, PDF, social card, figures."""
     from bulletin.render.html import CARD
 
-    return ("index.html", f"{issue.slug}.pdf", CARD.name, *(f.published for f in issue.figures))
+    figures = (f"figures/{name}" for figure in issue.figures for name in figure.files)
+    return ("index.html", f"{issue.slug}.pdf", CARD.name, *figures)
 
 
 # Rendering
@@ -303,6 +308,23 @@ def copy_figures(project: Project, issues: Sequence[Issue]) -> tuple[Output, ...
             path = project.build / issue.path / figure.published
             outputs.append(Output(path, data, time.perf_counter() - start))
     return tuple(outputs)
+
+
+def render_figure_copies(project: Project, issues: Sequence[Issue]) -> Rendered:
+    """A PNG copy of each SVG figure, for the email (mail programs do not show SVG), at twice
+    the size the email shows it, for sharp screens; made on every core."""
+    from bulletin.content.prose import email_size
+    from bulletin.render import raster
+
+    jobs: list[raster.Job] = []
+    paths: list[Path] = []
+    for issue in issues:
+        for figure in (figure for figure in issue.figures if figure.vector):
+            width, height = (2 * side for side in email_size(figure))
+            html = raster.picture(figure.path, width, height)
+            jobs.append((html, project.issue_folder(issue.date), width, height))
+            paths.append(project.build / issue.path / figure.mailed)
+    return _rendered(project, paths, raster.pngs(jobs))
 
 
 def _read_figure(project: Project, file: Path) -> bytes:
