@@ -168,12 +168,8 @@ def _page_number(document: Document, annotation: pikepdf.Object) -> int:
 
 def add_pieces(annotation: pikepdf.Object, rects: list[Box]) -> None:
     """Extend a link annotation over more rectangles: /Rect their union, /QuadPoints one quad
-    per rectangle not inside another (each line of a wrapped link), top to bottom."""
-    pieces: list[Box] = []
-    for box in [*quads_of(annotation), _box(annotation.Rect), *rects]:
-        if not any(_inside(box, piece) for piece in pieces):
-            pieces = [piece for piece in pieces if not _inside(piece, box)] + [box]
-    pieces.sort(key=lambda box: (-box[3], box[0]))
+    per line of the link, top to bottom (a wrapped link is clickable where it is drawn)."""
+    pieces = join_lines([*quads_of(annotation), _box(annotation.Rect), *rects])
     left, bottom = min(b[0] for b in pieces), min(b[1] for b in pieces)
     annotation.Rect = pikepdf.Array(
         [left, bottom, max(b[2] for b in pieces), max(b[3] for b in pieces)]
@@ -188,8 +184,29 @@ def _box(rect: pikepdf.Object) -> Box:
     return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
 
 
-def _inside(box: Box, other: Box) -> bool:
-    return other[0] <= box[0] and other[1] <= box[1] and box[2] <= other[2] and box[3] <= other[3]
+def join_lines(boxes: list[Box]) -> list[Box]:
+    """Boxes as one box per line, top to bottom: boxes on a line that touch or overlap (a
+    link's text, its generated page number, an inline block in it) become their union."""
+    lines: list[Box] = []
+    for box in sorted(boxes, key=lambda box: (-box[3], box[0])):
+        last = lines[-1] if lines else None
+        if last is not None and _same_line(last, box) and _touch(last, box):
+            lines[-1] = (
+                *(min(last[0], box[0]), min(last[1], box[1])),
+                *(max(last[2], box[2]), max(last[3], box[3])),
+            )
+        else:
+            lines.append(box)
+    return lines
+
+
+def _same_line(a: Box, b: Box) -> bool:
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap > min(a[3] - a[1], b[3] - b[1]) / 2
+
+
+def _touch(a: Box, b: Box) -> bool:
+    return a[0] <= b[2] + 1 and b[0] <= a[2] + 1
 
 
 def quads_of(annotation: pikepdf.Object) -> list[Box]:
@@ -255,18 +272,22 @@ def bookmark_titles(pdf: pikepdf.Pdf) -> dict[Place, str]:
 
 
 def flatten_nested_links(document: Document) -> None:
-    """WeasyPrint nests the Link elements of `a::after` and of its leader in the link's own:
-    their content joins the outer link, their annotations become pieces of its one."""
+    """WeasyPrint nests the Link elements of `a::after` and of its leader in the link's own,
+    and gives an inline block in a link an annotation of its own: their content joins the
+    outer link, their annotations become pieces of its one."""
     outermost = [
         link
         for link in document.tree.of_kind("/Link")
         if not any(_is_link(ancestor) for ancestor in link.ancestors())
     ]
     for link in outermost:
-        for inner in [element for element in link.elements() if _is_link(element)]:
-            assert inner.parent is not None
-            inner.parent.replace(inner, _content(inner))
+        for inner in [e for e in link.elements() if _is_link(e) or e.annotations()]:
             take_annotations(document, link, inner)
+            if _is_link(inner):
+                assert inner.parent is not None
+                inner.parent.replace(inner, _content(inner))
+            else:  # an inline block in the link has an annotation of its own
+                inner.set_kids(_content(inner))
 
 
 def _content(element: Element) -> list[Element | Content | Reference]:
