@@ -183,16 +183,16 @@ def read_page(page: pikepdf.Page) -> PageContent:
     return PageContent(instructions, marked, begins)
 
 
-def make_artifacts(
+def rewrite_page(
     pdf: pikepdf.Pdf,
     page: pikepdf.Page,
     content: PageContent,
     artifacts: dict[int, pikepdf.Dictionary],
+    numbers: dict[int, int],
 ) -> None:
-    """Rewrite the marked content of the given MCIDs as `/Artifact` with the given properties
-    (`BDC`, or `BMC` for none), so that it leaves the structure and becomes page furniture."""
-    if not artifacts:
-        return
+    """Rewrite a page's marked content: the given MCIDs become `/Artifact` with the given
+    properties (`BDC`, or `BMC` for none), page furniture outside the structure; the others
+    take their new number from `numbers`."""
     operations = list(content.instructions)
     for mcid, properties in artifacts.items():
         operands = (
@@ -200,4 +200,13 @@ def make_artifacts(
         )
         operator = pikepdf.Operator("BDC" if len(properties) else "BMC")
         operations[content.begins[mcid]] = pikepdf.ContentStreamInstruction(operands, operator)
-    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(operations))
+    for mcid, number in numbers.items():
+        if number != mcid:
+            begin = operations[content.begins[mcid]]
+            renumbered = begin.operands[1]  # a direct object of this parse: ours to change
+            renumbered.MCID = number
+            operations[content.begins[mcid]] = pikepdf.ContentStreamInstruction(
+                [begin.operands[0], renumbered], begin.operator
+            )
+    if artifacts or any(number != mcid for mcid, number in numbers.items()):
+        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(operations))

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pikepdf
 from pikepdf import Name
 
-from bulletin.render.marked import PageContent, make_artifacts, read_page
+from bulletin.render.marked import PageContent, read_page, rewrite_page
 from bulletin.render.structure import Content, Element, Reference, Tree, read_tree, write_tree
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -32,13 +32,14 @@ def tag_pdf(pdf_bytes: bytes, html: str) -> bytes:
     """The PDF WeasyPrint wrote for `html`, its tags mended for assistive technology."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         document = Document(read_tree(pdf), tuple(read_page(page) for page in pdf.pages))
-        make_page_artifacts(document)
+        artifacts = page_artifacts(document)
         merge_link_fragments(document)
         name_links(document)
         flatten_nested_links(document)
         mark_languages(document)
         shape_lists(document, description_lists(html))
         close_heading_gaps(document.tree)
+        rewrite_pages(document, artifacts)
         write_tree(document.tree)
         return save(pdf)
 
@@ -67,21 +68,45 @@ class Document:
 # Artifacts: running footers and dot leaders
 
 
-def make_page_artifacts(document: Document) -> None:
+Artifacts = list[dict[int, pikepdf.Dictionary]]
+"""By page, the MCIDs that become artifacts and the properties of each."""
+
+
+def page_artifacts(document: Document) -> Artifacts:
     """The marked content of page-margin boxes (WeasyPrint 70 builds their elements but leaves
-    them out of the tree) becomes pagination artifacts; each dot of a leader a layout one."""
+    them out of the tree) is to become pagination artifacts; each dot of a leader, taken out
+    of its link, a layout one."""
     in_tree = set(document.tree.root.contents())
     leaders = {(content.page, content.mcid) for content in take_leader_dots(document)}
+    artifacts = []
     for number, page in enumerate(document.tree.pdf.pages):
         height = float(page.mediabox[3])
         marked = document.pages[number].marked
-        artifacts = {
+        furniture = {
             mcid: FOOTER if piece.y < height / 2 else HEADER
             for mcid, piece in marked.items()
             if Content(number, mcid) not in in_tree
         }
-        artifacts |= {mcid: LAYOUT for mcid in marked if (number, mcid) in leaders}
-        make_artifacts(document.tree.pdf, page, document.pages[number], artifacts)
+        artifacts.append(furniture | {mcid: LAYOUT for mcid in marked if (number, mcid) in leaders})
+    return artifacts
+
+
+def rewrite_pages(document: Document, artifacts: Artifacts) -> None:
+    """Write the artifacts into the pages' content and number the marked content left in the
+    tree from 0 on each page, in its order, so that the ParentTree has no gaps."""
+    numbers: list[dict[int, int]] = []
+    for number, page in enumerate(document.tree.pdf.pages):
+        kept = sorted(set(document.pages[number].marked) - set(artifacts[number]))
+        numbers.append({mcid: new for new, mcid in enumerate(kept)})
+        rewrite_page(
+            document.tree.pdf, page, document.pages[number], artifacts[number], numbers[-1]
+        )
+    for element in [document.tree.root, *document.tree.elements()]:
+        element.kids = [
+            Content(kid.page, numbers[kid.page][kid.mcid]) if isinstance(kid, Content) else kid
+            for kid in element.kids
+            if not isinstance(kid, Content) or kid.mcid in numbers[kid.page]
+        ]
 
 
 def take_leader_dots(document: Document) -> list[Content]:
