@@ -20,11 +20,11 @@ from pypdf.generic import DictionaryObject
 
 from bulletin.render.standards import PDF_VARIANTS
 from conftest import SAMPLE
+from sentences import FOOTER_TOP
 from test_pdf import read_content, squash
 
 PDFS = ("default", *(variant for variant in PDF_VARIANTS if variant != "pdf/ua-1"))
 PAGINATION = {"/Type": "/Pagination", "/Subtype": "/Footer"}
-FOOTER_TOP = 60.0  # points from the bottom: the footer's baseline is at about 49
 MARKER = re.compile(r"(•|\d+\.)")
 HAN = re.compile(r"[\u3400-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
