@@ -8,6 +8,7 @@ import array
 import re
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pikepdf
 
@@ -91,10 +92,17 @@ def _shown(operands: list[pikepdf.Object], op: str, font: Font | None) -> str:
     if font is None:
         return ""
     if op == "TJ":
-        items = [bytes(item) for item in operands[0] if isinstance(item, pikepdf.String)]
+        # numbers (kerning) come out of a pikepdf array as Python numbers, strings as objects
+        items = [bytes(item) for item in operands[0] if not isinstance(item, int | Decimal)]
     else:
         items = [bytes(operands[-1])]
     return font.decode(b"".join(items))
+
+
+_FOLLOWED = frozenset(
+    ("BDC", "BMC", "EMC", "q", "Q", "cm", "BT", "Tm", "Td", "TD", "Tf", "TJ", "Tj", "'", '"')
+)
+"""The operators that mark content, place text or show it; the reader skips the others."""
 
 
 class _Reader:
@@ -110,13 +118,15 @@ class _Reader:
         self.open: list[int | None] = []
         self.found: dict[int, tuple[list[str], tuple[float, float] | None]] = {}
 
-    def step(self, operands: list[pikepdf.Object], op: str) -> None:
+    def step(self, operands: list[pikepdf.Object], op: str) -> int | None:
+        """Follow one operator; the MCID of the marked content it begins, if it begins one."""
         if op in ("BDC", "BMC"):
             mcid = _mcid(operands) if op == "BDC" else None
             self.open.append(mcid)
             if mcid is not None:
                 self.found[mcid] = ([], None)
-        elif op == "EMC" and self.open:
+            return mcid
+        if op == "EMC" and self.open:
             self.open.pop()
         elif op in ("q", "Q", "cm"):
             self._graphics(operands, op)
@@ -124,6 +134,7 @@ class _Reader:
             self._text_state(operands, op)
         elif op in ("TJ", "Tj", "'", '"'):
             self._show(_shown(operands, op, self.font))
+        return None
 
     def _graphics(self, operands: list[pikepdf.Object], op: str) -> None:
         if op == "q":
@@ -149,10 +160,10 @@ class _Reader:
         if mcid is None:
             return
         parts, start = self.found[mcid]
+        parts.append(text)
         if start is None:
             origin = multiply(self.text_matrix, self.ctm)
-            start = (origin[4], origin[5])
-        self.found[mcid] = ([*parts, text], start)
+            self.found[mcid] = (parts, (origin[4], origin[5]))
 
 
 @dataclass(frozen=True)
@@ -171,11 +182,11 @@ def read_page(page: pikepdf.Page) -> PageContent:
     instructions = list(pikepdf.parse_content_stream(page))
     begins = {}
     for index, instruction in enumerate(instructions):
-        operands, operator = list(instruction.operands), str(instruction.operator)
-        reader.step(operands, operator)
-        mcid = _mcid(operands) if operator == "BDC" else None
-        if mcid is not None:
-            begins[mcid] = index
+        operator = str(instruction.operator)
+        if operator in _FOLLOWED:
+            mcid = reader.step(list(instruction.operands), operator)
+            if mcid is not None:
+                begins[mcid] = index
     marked = {
         mcid: Marked("".join(parts), *(start or (0.0, 0.0)))
         for mcid, (parts, start) in reader.found.items()
