@@ -108,10 +108,13 @@ _FOLLOWED = frozenset(
 class _Reader:
     """Walks a page's operators, keeping the graphics and text state the positions need."""
 
-    def __init__(self, page: pikepdf.Page) -> None:
+    def __init__(self, page: pikepdf.Page, known: dict[tuple[int, int], Font]) -> None:
         resources = page.obj.get("/Resources", pikepdf.Dictionary())
-        fonts = resources.get("/Font", pikepdf.Dictionary())
-        self.fonts = {str(name): read_font(font) for name, font in fonts.items()}
+        self.fonts = {}
+        for name, font in resources.get("/Font", pikepdf.Dictionary()).items():
+            if font.objgen not in known or not font.is_indirect:
+                known[font.objgen] = read_font(font)
+            self.fonts[str(name)] = known[font.objgen]
         self.ctm, self.saved = IDENTITY, list[Matrix]()
         self.line = self.text_matrix = IDENTITY
         self.font: Font | None = None
@@ -176,9 +179,10 @@ class PageContent:
     begins: dict[int, int]
 
 
-def read_page(page: pikepdf.Page) -> PageContent:
-    """The text and starting point of every marked-content sequence of a page, by MCID."""
-    reader = _Reader(page)
+def read_page(page: pikepdf.Page, fonts: dict[tuple[int, int], Font] | None = None) -> PageContent:
+    """The text and starting point of every marked-content sequence of a page, by MCID;
+    `fonts` keeps the fonts read, by object, for the next pages."""
+    reader = _Reader(page, {} if fonts is None else fonts)
     instructions = list(pikepdf.parse_content_stream(page))
     begins = {}
     for index, instruction in enumerate(instructions):

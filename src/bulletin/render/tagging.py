@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pikepdf
 from pikepdf import Name
 
-from bulletin.render.marked import PageContent, read_page, rewrite_page
+from bulletin.render.marked import Font, PageContent, read_page, rewrite_page
 from bulletin.render.structure import Content, Element, Reference, Tree, read_tree, write_tree
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -31,7 +31,9 @@ Box = tuple[float, float, float, float]
 def tag_pdf(pdf_bytes: bytes, html: str) -> bytes:
     """The PDF WeasyPrint wrote for `html`, its tags mended for assistive technology."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        document = Document(read_tree(pdf), tuple(read_page(page) for page in pdf.pages))
+        fonts: dict[tuple[int, int], Font] = {}
+        pages = tuple(read_page(page, fonts) for page in pdf.pages)
+        document = Document(read_tree(pdf), pages)
         artifacts = page_artifacts(document)
         merge_link_fragments(document)
         name_links(document)
