@@ -446,3 +446,46 @@ def test_variant_keeps_its_identification_id_and_pdf_a_1_has_no_object_streams(t
         data = document.path.read_bytes()
         assert b"/ObjStm" not in data and b"/XRef" not in data
         assert document.pdf.pdf_version == "1.4"
+
+
+# The pass on a document of its own
+
+
+SMALL = """<!doctype html><html lang="en"><head><title>Small</title><style>
+@page { size: A6; margin: 20mm 10mm; @top-center { content: "Running head" } }
+h1 { bookmark-level: 1; break-before: page }
+</style></head><body>
+<p>Go <a href="#far">&rarr;</a> or read <a href="https://example.org/a">the example page</a>.</p>
+<dl><dt>Term</dt><dd>Its description</dd></dl>
+<h1 id="far">The far section</h1><p>Here.</p>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Iterator[Tagged]:
+    """A small document made for the pass's other cases: a running head, an internal link
+    without words, a description list of one term."""
+    from bulletin.render.pdf import render_pdf
+
+    path = tmp_path_factory.mktemp("small") / "small.pdf"
+    path.write_bytes(render_pdf(SMALL, path.parent, "pdf/ua-1"))
+    with pikepdf.open(path) as pdf:
+        yield Tagged("small", path, pdf, read_pieces(path))
+
+
+def test_a_running_head_is_a_header_artifact(small):
+    head = [piece for piece in small.pieces[0] if "Running head" in piece.text]
+    assert head and all(p.artifact == {"/Type": "/Pagination", "/Subtype": "/Header"} for p in head)
+
+
+def test_a_link_without_words_is_named_by_the_bookmark_of_its_destination(small):
+    names = [str(annot.Contents) for annot in link_annotations(small, 0)]
+    assert names == ["The far section", "the example page"]
+
+
+def test_a_description_list_is_one_item_of_term_and_description(small):
+    lists = [e for e in small.elements if kind(e) == "/L"]
+    assert len(lists) == 1
+    items = [kid for kid in kids(lists[0]) if is_element(kid)]
+    assert [[kind(kid) for kid in kids(item)] for item in items] == [["/Lbl", "/LBody"]]
+    assert [small.text(kid) for kid in kids(items[0])] == ["Term", "Its description"]
