@@ -1,6 +1,6 @@
-"""The marked content of a PDF page as the tagging pass sees it: the text and position of each
-marked-content sequence (MCID), read through the fonts' ToUnicode maps, and the rewriting of
-chosen sequences into artifacts."""
+"""The marked content of a PDF page as the tagging pass sees it: the text and height of each
+marked-content sequence (MCID), read through the fonts' ToUnicode maps; and the rewriting of
+the page with chosen sequences made artifacts and the others numbered anew."""
 
 from __future__ import annotations
 
@@ -22,11 +22,10 @@ _RANGE = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
 
 @dataclass(frozen=True)
 class Marked:
-    """One marked-content sequence: the text it shows and where its first glyph starts, in
-    points from the bottom left corner of the page."""
+    """One marked-content sequence: the text it shows and the height of its first glyph's
+    baseline, in points from the bottom of the page."""
 
     text: str
-    x: float
     y: float
 
 
@@ -119,7 +118,7 @@ class _Reader:
         self.line = self.text_matrix = IDENTITY
         self.font: Font | None = None
         self.open: list[int | None] = []
-        self.found: dict[int, tuple[list[str], tuple[float, float] | None]] = {}
+        self.found: dict[int, tuple[list[str], float | None]] = {}
 
     def step(self, operands: list[pikepdf.Object], op: str) -> int | None:
         """Follow one operator; the MCID of the marked content it begins, if it begins one."""
@@ -162,11 +161,10 @@ class _Reader:
         mcid = next((mcid for mcid in reversed(self.open) if mcid is not None), None)
         if mcid is None:
             return
-        parts, start = self.found[mcid]
+        parts, y = self.found[mcid]
         parts.append(text)
-        if start is None:
-            origin = multiply(self.text_matrix, self.ctm)
-            self.found[mcid] = (parts, (origin[4], origin[5]))
+        if y is None:
+            self.found[mcid] = (parts, multiply(self.text_matrix, self.ctm)[5])
 
 
 @dataclass(frozen=True)
@@ -180,7 +178,7 @@ class PageContent:
 
 
 def read_page(page: pikepdf.Page, fonts: dict[tuple[int, int], Font] | None = None) -> PageContent:
-    """The text and starting point of every marked-content sequence of a page, by MCID;
+    """The text and height of every marked-content sequence of a page, by MCID;
     `fonts` keeps the fonts read, by object, for the next pages."""
     reader = _Reader(page, {} if fonts is None else fonts)
     instructions = list(pikepdf.parse_content_stream(page))
@@ -191,10 +189,7 @@ def read_page(page: pikepdf.Page, fonts: dict[tuple[int, int], Font] | None = No
             mcid = reader.step(list(instruction.operands), operator)
             if mcid is not None:
                 begins[mcid] = index
-    marked = {
-        mcid: Marked("".join(parts), *(start or (0.0, 0.0)))
-        for mcid, (parts, start) in reader.found.items()
-    }
+    marked = {mcid: Marked("".join(parts), y or 0.0) for mcid, (parts, y) in reader.found.items()}
     return PageContent(instructions, marked, begins)
 
 

@@ -249,12 +249,13 @@ def name_links(document: Document) -> None:
     without words is named by the bookmark of its destination; a bare target only when there
     is nothing else."""
     titles = bookmark_titles(document.tree.pdf)
+    names = named_destinations(document.tree.pdf)
     for link in document.tree.of_kind("/Link"):
         text = document.text(link, skip="/Link") or document.text(link)
         for annotation in link.annotations():
-            place = destination(document.tree.pdf, annotation)
-            if not any(character.isalnum() for character in text) and place in titles:
-                text = titles[place or (0, 0)]
+            place = destination(annotation, names)
+            if place is not None and place in titles and not any(c.isalnum() for c in text):
+                text = titles[place]
             if text:
                 annotation.Contents = pikepdf.String(text)
 
@@ -263,11 +264,11 @@ Place = tuple[int, int]
 """Where a destination is: its page's object number and its rounded y."""
 
 
-def destination(pdf: pikepdf.Pdf, annotation: pikepdf.Object) -> Place | None:
-    """Where an internal link leads, or None."""
+def destination(annotation: pikepdf.Object, names: dict[str, pikepdf.Object]) -> Place | None:
+    """Where an internal link leads (its /Dest, or the named destination it names), or None."""
     dest = annotation.get("/Dest")
     if isinstance(dest, pikepdf.String):
-        dest = named_destinations(pdf).get(str(dest))
+        dest = names.get(str(dest))
     return _place(dest)
 
 
@@ -358,17 +359,13 @@ def _unwrap(kid: Element | Content | Reference) -> list[Element | Content | Refe
 def pair_terms(element: Element, items: list[Element]) -> None:
     """Turn the items of a `<dl>` (term, description, term, description...: one LI with one
     LBody each, as WeasyPrint makes them) into one LI per pair: Lbl term, LBody description."""
-    if len(items) % 2 or any(len(item.kids) != 1 for item in items):
+    bodies = [kid for item in items for kid in item.kids if isinstance(kid, Element)]
+    if len(items) % 2 or any(len(item.kids) != 1 for item in items) or len(bodies) != len(items):
         return
-    pairs: list[Element | Content | Reference] = []
-    for term, description in zip(items[0::2], items[1::2], strict=True):
-        label, body = term.kids[0], description.kids[0]
-        if not isinstance(label, Element) or not isinstance(body, Element):
-            return
+    for term, label, body in zip(items[0::2], bodies[0::2], bodies[1::2], strict=True):
         label.kind = "/Lbl"
         term.set_kids([label, body])
-        pairs.append(term)
-    element.set_kids(pairs)
+    element.set_kids(list(items[0::2]))
 
 
 def squash(text: str) -> str:
