@@ -1,6 +1,7 @@
 """Wall times of `bulletin build`, `bulletin check` and `bulletin --help` on the sample issue,
-against a bare script that imports WeasyPrint and renders the same final print HTML; and what
-the issue's social card (card.png) costs, in a process that has WeasyPrint loaded.
+against a bare script that imports WeasyPrint and renders the same final print HTML; and, in
+process, the time of the pass that mends the PDF's tags (`render/tagging.py`) and what the
+issue's social card (card.png) costs.
 
 Run: .venv/bin/python benchmarks/build.py [--runs N]
 """
@@ -68,6 +69,23 @@ def card_times(root: Path, runs: int) -> list[float]:
     return times[1:]
 
 
+def tagging_pass(html: Path, base: Path, runs: int) -> list[float]:
+    """Seconds of each of `runs` runs of `tag_pdf` on WeasyPrint's tagged PDF of the HTML."""
+    import weasyprint
+
+    from bulletin.render.tagging import tag_pdf
+
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+    pdf = weasyprint.HTML(filename=str(html), base_url=str(base)).write_pdf(**options)
+    tag_pdf(pdf, html.read_text(encoding="utf-8"))  # warm-up: imports, first parse
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        tag_pdf(pdf, html.read_text(encoding="utf-8"))
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def row(name: str, times: list[float]) -> str:
     return (
         f"{name:<28} median {statistics.median(times) * 1000:7.0f} ms   "
@@ -102,6 +120,7 @@ def main() -> None:
             "bulletin --help": wall([*bulletin, "--help"], runs),
             "python startup": wall([sys.executable, "-c", "pass"], runs),
             "social card (in process)": card_times(root, runs * 3),
+            "tagging pass (in process)": tagging_pass(html, root / "templates", runs),
         }
     for name, times in results.items():
         print(row(name, times))

@@ -14,12 +14,15 @@ from typing import Any, TypeVar
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from bulletin.render.tagging import tag_pdf
+
 _FONTS = FontConfiguration()
 """One font configuration for every PDF of the process: fonts are loaded once."""
 
 
 def render_pdf(html: str, base_url: Path, variant: str) -> bytes:
-    """The tagged PDF, of the given PDF/UA or PDF/A variant, for a self-contained print HTML.
+    """The tagged PDF, of the given PDF/UA or PDF/A variant, for a self-contained print HTML,
+    its tags mended by `tagging.tag_pdf` for screen readers.
 
     Relative URLs resolve against `base_url`. The creation date comes from the HTML's
     `dcterms.created`, so the same HTML always gives the same bytes.
@@ -28,7 +31,7 @@ def render_pdf(html: str, base_url: Path, variant: str) -> bytes:
     html_document = weasyprint.HTML(string=html, base_url=str(base_url))
     pdf = html_document.render(font_config=_FONTS, **options).write_pdf(**options)
     assert pdf is not None
-    return bytes(pdf)
+    return tag_pdf(bytes(pdf), html)
 
 
 Job = tuple[str, Path, str]
