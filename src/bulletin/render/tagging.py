@@ -1,7 +1,8 @@
 """Make WeasyPrint's tagged PDF read well with a screen reader: a pass with pikepdf over its
 structure tree and marked content after `write_pdf` (page furniture and dot leaders become
 artifacts, one link per `<a>` named by its text, `/Lang` on Chinese, lists as L/LI/Lbl/LBody,
-heading levels without gaps), which WeasyPrint 70 does not do itself."""
+notes as Note and their references as Reference (`notes`), table headers with a scope
+(`tables`), heading levels without gaps), which WeasyPrint 70 does not do itself."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pikepdf
 from pikepdf import Name
 
 from bulletin.render.marked import Font, read_page, rewrite_page
+from bulletin.render.notes import tag_notes
 from bulletin.render.printed import read_printed
 from bulletin.render.structure import (
     Content,
@@ -23,6 +25,7 @@ from bulletin.render.structure import (
     read_tree,
     write_tree,
 )
+from bulletin.render.tables import scope_table_headers
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -49,6 +52,8 @@ def tag_pdf(pdf_bytes: bytes, html: str) -> bytes:
         flatten_nested_links(document)
         mark_languages(document)
         shape_lists(document, printed.description_lists)
+        tag_notes(document, printed.notes, printed.references)
+        scope_table_headers(document.tree)
         close_heading_gaps(document.tree)
         rewrite_pages(document, artifacts)
         write_tree(document.tree)
