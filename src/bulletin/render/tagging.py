@@ -2,7 +2,8 @@
 structure tree and marked content after `write_pdf` (page furniture and dot leaders become
 artifacts, one link per `<a>` named by its text, `/Lang` on Chinese, lists as L/LI/Lbl/LBody,
 notes as Note and their references as Reference (`notes`), table headers with a scope
-(`tables`), heading levels without gaps), which WeasyPrint 70 does not do itself."""
+(`tables`), heading levels without gaps), which WeasyPrint 70 does not do itself; and the
+PDF/A variants, so mended, claim PDF/UA-1 too (`xmp`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from bulletin.render.structure import (
     write_tree,
 )
 from bulletin.render.tables import scope_table_headers
+from bulletin.render.xmp import claim_pdfua
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -57,6 +59,7 @@ def tag_pdf(pdf_bytes: bytes, html: str) -> bytes:
         close_heading_gaps(document.tree)
         rewrite_pages(document, artifacts)
         write_tree(document.tree)
+        claim_pdfua(pdf)
         return save(pdf)
 
 
@@ -378,7 +381,8 @@ def close_heading_gaps(tree: Tree) -> None:
 
 def save(pdf: pikepdf.Pdf) -> bytes:
     """The mended PDF, as deterministic as WeasyPrint's (the same input, the same bytes), with
-    object streams only where WeasyPrint used them (never in PDF/A-1) and the XMP untouched."""
+    object streams only where WeasyPrint used them (never in PDF/A-1), the XMP as it is (no
+    metadata date, no producer of pikepdf's)."""
     output = io.BytesIO()
     pdf.save(
         output,
