@@ -3,8 +3,11 @@
 `issue_sentences(root, date)` reads the issue's files with the project's own reader: the
 front-matter texts (titles, policy names and Chinese titles, news texts, source labels, the
 names and roles of its people) and every sentence of every Markdown body, rendered to plain
-text by markdown-it without the typographer. `pdf_text(pdf, tool)` is the text pdftotext or
-pypdf extracts, page by page, without the running footer (cropped by position).
+text by markdown-it without the typographer (with its table rule and the footnote and
+container plugins: note texts, figure captions and source lines, table captions and rows,
+sidebar titles; not a figure's alternate text, which is not printed). `pdf_pages(pdf, tool)`
+is the text pdftotext or pypdf extracts, page by page, without the running footer (cropped
+by position).
 `found(sentence, pages)` compares them as the brief of issue 11 says: whitespace normalised,
 the typographer's quotes and dashes mapped back to what was typed, upper-cased headings
 case-insensitively, nothing else; a sentence cut by a page break may be found as its two parts
@@ -22,6 +25,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 from pypdf import PageObject, PdfReader
 
 from bulletin.content.read import read_markdown, read_yaml
@@ -34,6 +38,8 @@ TYPED = str.maketrans(
 )
 """The typographer's quotes and dashes, mapped back to what the editor typed."""
 SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+")
+CAPTION = re.compile(r"^Table:\s*")
+"""A table's caption paragraph, `Table: ...` (the PDF prints it without `Table:`)."""
 CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 
 
@@ -79,7 +85,9 @@ def _top_item(path: Path) -> list[Sentence]:
         Sentence(f"{path.name}: policy.name", policy["name"]),
         Sentence(f"{path.name}: policy.name_zh", policy["name_zh"]),
     ]
-    return found + [Sentence(f"{path.name}: body", text) for text in body_sentences(document.body)]
+    return found + [
+        Sentence(f"{path.name}: {part}", text) for part, text in body_parts(document.body)
+    ]
 
 
 def _worth_noting(path: Path) -> list[Sentence]:
@@ -93,21 +101,48 @@ def _worth_noting(path: Path) -> list[Sentence]:
                 Sentence(f"{path.name}: sources.label", source["label"])
                 for source in item.get("sources", [])
             ]
-    return found + [Sentence(f"{path.name}: body", text) for text in body_sentences(document.body)]
+    return found + [
+        Sentence(f"{path.name}: {part}", text) for part, text in body_parts(document.body)
+    ]
 
 
-def body_sentences(markdown: str) -> list[str]:
-    """The sentences of a Markdown body as plain text: paragraphs, list items, sidebar titles
-    and headings other than the `## ` sections (which the PDF shows as run-in labels)."""
-    parser = MarkdownIt("commonmark", {"html": False}).use(container_plugin, name="sidebar")
+def body_parts(markdown: str) -> list[tuple[str, str]]:
+    """The sentences of a Markdown body as plain text, each with the part it is in: `body`
+    (paragraphs, list items, headings other than the `## ` sections, which the PDF shows as
+    run-in labels), `body.sidebar` (a sidebar's title), `body.figure` (a figure's caption and
+    source line; its alternate text is not printed), `body.table` (a table's caption without
+    `Table:`, and each row, its cells in order) and `body.note` (a note's text)."""
+    parser = (
+        MarkdownIt("commonmark", {"html": False})
+        .enable("table")
+        .use(container_plugin, name="sidebar")
+        .use(container_plugin, name="figure")
+        .use(footnote_plugin)
+    )
     tokens = parser.parse(markdown)
-    texts = []
+    found: list[tuple[str, str]] = []
+    part, row = "body", list[str]()
     for index, token in enumerate(tokens):
-        if token.type == "container_sidebar_open":
-            texts.append(token.info.strip().removeprefix("sidebar").strip())
+        if token.type.startswith("container_") and token.type.endswith("_open"):
+            name, _, title = token.info.strip().partition(" ")
+            found.append((f"body.{name}", title.strip()))
+            part = "body.figure" if name == "figure" else "body"
+        elif token.type in ("container_figure_close", "footnote_close", "table_close"):
+            part = "body"
+        elif token.type == "footnote_open":
+            part = "body.note"
+        elif token.type == "table_open":
+            part = "body.table"
+        elif token.type == "tr_close":
+            found.append((part, " ".join(row)))
+            row = []
+        elif token.type == "inline" and part == "body.table":
+            row.append(_plain(token))
+        elif token.type == "inline" and CAPTION.match(token.content):
+            found += [("body.table", text) for text in split(CAPTION.sub("", _plain(token)))]
         elif token.type == "inline" and not _is_section_title(tokens, index):
-            texts += split(_plain(token))
-    return texts
+            found += [(part, text) for text in split(_plain(token))]
+    return found
 
 
 def _is_section_title(tokens: list[Token], index: int) -> bool:

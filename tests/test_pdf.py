@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from bulletin.content.read import read_markdown, read_yaml
 from bulletin.content.schema import DEFAULT_LABELS
-from conftest import SAMPLE, SAMPLE_FOLDER
+from conftest import SAMPLE
 
 A4 = (595.28, 841.89)  # points
 LEADER_LINE = re.compile(r"^(?P<text>.*?)\s*\.{4,}\s*(?P<page>\d+)\s*$")
@@ -62,9 +62,10 @@ class Content:
         ]
 
 
-def read_content(root: Path) -> Content:
-    """The sample issue as its files say, read with the project's own YAML/front-matter reader."""
-    folder = root / SAMPLE_FOLDER
+def read_content(root: Path, date: str = SAMPLE) -> Content:
+    """An issue (the sample by default) as its files say, read with the project's own
+    YAML/front-matter reader."""
+    folder = root / "content/issues" / date
     publication = read_yaml(root / "content/publication.yaml", "publication.yaml").data
     people = read_yaml(root / "content/people.yaml", "people.yaml").data
     issue = read_markdown(folder / "issue.md", "issue.md").data

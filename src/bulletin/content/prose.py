@@ -35,6 +35,11 @@ t, kt, Mt, GW, GWh, TWh, x)."""
 MISSING = {"", "-", "\u2013", "\u2014", "n/a", "..", "\u2026"}
 """Cells that hold no value (a dash, n/a): they do not make a column text."""
 _ALIGN = re.compile(r"text-align:(left|center|right)")
+PRINT_NOTE = "footnote"
+"""The class of a note's text in print, written at its first reference (print.css floats it
+to the foot of the page; the PDF's tagging pass finds notes by it)."""
+PRINT_NOTE_AGAIN = "footnote-again"
+"""The class of a further reference to a note in print: the note's number, raised."""
 
 
 @dataclass
@@ -262,8 +267,8 @@ def _note_reference(self: Rule, tokens: Sequence[Token], idx: int, options: Any,
     edition = _edition(env)
     if edition.edition == "print":
         if occurrence == 1:
-            return f'<span class="footnote">{edition.notes[number].html}</span>'
-        return f'<sup class="footnote-again">{number}</sup>'
+            return f'<span class="{PRINT_NOTE}">{edition.notes[number].html}</span>'
+        return f'<sup class="{PRINT_NOTE_AGAIN}">{number}</sup>'
     if edition.edition == "email":
         return f'<sup class="note-ref">[{number}]</sup>'
     return (

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Name
 
+from bulletin.render.marked import PageContent
+
 
 @dataclass(frozen=True)
 class Content:
@@ -89,6 +91,27 @@ class Tree:
 
     def of_kind(self, kind: str) -> list[Element]:
         return [element for element in self.elements() if element.kind == kind]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A PDF being mended: its structure tree and the parsed content of each page."""
+
+    tree: Tree
+    pages: tuple[PageContent, ...]
+
+    def text(self, element: Element, skip: str = "") -> str:
+        """The text of an element in reading order, a space between lines; `skip` names a
+        type of element left out (e.g. "/Link")."""
+        words, last_y = "", None
+        for content in element.contents(skip):
+            piece = self.pages[content.page].marked.get(content.mcid)
+            if piece is None:
+                continue
+            if last_y is not None and abs(piece.y - last_y) > 1:
+                words += " "
+            words, last_y = words + piece.text, piece.y
+        return " ".join(words.split())
 
 
 def read_tree(pdf: pikepdf.Pdf) -> Tree:

@@ -1,20 +1,33 @@
 """Make WeasyPrint's tagged PDF read well with a screen reader: a pass with pikepdf over its
 structure tree and marked content after `write_pdf` (page furniture and dot leaders become
 artifacts, one link per `<a>` named by its text, `/Lang` on Chinese, lists as L/LI/Lbl/LBody,
-heading levels without gaps), which WeasyPrint 70 does not do itself."""
+notes as Note and their references as Reference (`notes`), table headers with a scope
+(`tables`), heading levels without gaps), which WeasyPrint 70 does not do itself; and the
+PDF/A variants, so mended, claim PDF/UA-1 too (`xmp`)."""
 
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
-from html.parser import HTMLParser
+from collections.abc import Sequence
 
 import pikepdf
 from pikepdf import Name
 
-from bulletin.render.marked import Font, PageContent, read_page, rewrite_page
-from bulletin.render.structure import Content, Element, Reference, Tree, read_tree, write_tree
+from bulletin.render.marked import Font, read_page, rewrite_page
+from bulletin.render.notes import tag_notes
+from bulletin.render.printed import read_printed
+from bulletin.render.structure import (
+    Content,
+    Document,
+    Element,
+    Reference,
+    Tree,
+    read_tree,
+    write_tree,
+)
+from bulletin.render.tables import scope_table_headers
+from bulletin.render.xmp import claim_pdfua
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -34,37 +47,20 @@ def tag_pdf(pdf_bytes: bytes, html: str) -> bytes:
         fonts: dict[tuple[int, int], Font] = {}
         pages = tuple(read_page(page, fonts) for page in pdf.pages)
         document = Document(read_tree(pdf), pages)
+        printed = read_printed(html)
         artifacts = page_artifacts(document)
         merge_link_fragments(document)
         name_links(document)
         flatten_nested_links(document)
         mark_languages(document)
-        shape_lists(document, description_lists(html))
+        shape_lists(document, printed.description_lists)
+        tag_notes(document, printed.notes, printed.references)
+        scope_table_headers(document.tree)
         close_heading_gaps(document.tree)
         rewrite_pages(document, artifacts)
         write_tree(document.tree)
+        claim_pdfua(pdf)
         return save(pdf)
-
-
-@dataclass(frozen=True)
-class Document:
-    """A PDF being mended: its structure tree and the parsed content of each page."""
-
-    tree: Tree
-    pages: tuple[PageContent, ...]
-
-    def text(self, element: Element, skip: str = "") -> str:
-        """The text of an element in reading order, a space between lines; `skip` names a
-        type of element left out (e.g. "/Link")."""
-        words, last_y = "", None
-        for content in element.contents(skip):
-            piece = self.pages[content.page].marked.get(content.mcid)
-            if piece is None:
-                continue
-            if last_y is not None and abs(piece.y - last_y) > 1:
-                words += " "
-            words, last_y = words + piece.text, piece.y
-        return " ".join(words.split())
 
 
 # Artifacts: running footers and dot leaders
@@ -340,7 +336,7 @@ def mark_languages(document: Document) -> None:
     visit(document.tree.root, False)
 
 
-def shape_lists(document: Document, descriptions: list[list[tuple[str, str]]]) -> None:
+def shape_lists(document: Document, descriptions: Sequence[Sequence[tuple[str, str]]]) -> None:
     """No list directly in a list (WeasyPrint makes one per column of a multi-column list), and
     a description list as items whose Lbl is the term and LBody the description."""
     wanted = [[squash(text) for _, text in items] for items in descriptions]
@@ -373,39 +369,6 @@ def squash(text: str) -> str:
     return "".join(text.split()).casefold()
 
 
-class _DescriptionLists(HTMLParser):
-    """Collects the terms and descriptions of every `<dl>` of an HTML document."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lists: list[list[tuple[str, str]]] = []
-        self.depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "dl":
-            self.depth += 1
-            self.lists.append([])
-        elif tag in ("dt", "dd") and self.depth:
-            self.lists[-1].append((tag, ""))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "dl" and self.depth:
-            self.depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self.depth and self.lists[-1]:
-            kind, text = self.lists[-1][-1]
-            self.lists[-1][-1] = (kind, text + data)
-
-
-def description_lists(html: str) -> list[list[tuple[str, str]]]:
-    """(dt or dd, text) of the items of each `<dl>` of an HTML document, in order."""
-    parser = _DescriptionLists()
-    parser.feed(html)
-    parser.close()
-    return [items for items in parser.lists if items]
-
-
 def close_heading_gaps(tree: Tree) -> None:
     """Headings never skip a level in reading order: an H4 right after an H2 becomes an H3."""
     previous = 0
@@ -418,7 +381,8 @@ def close_heading_gaps(tree: Tree) -> None:
 
 def save(pdf: pikepdf.Pdf) -> bytes:
     """The mended PDF, as deterministic as WeasyPrint's (the same input, the same bytes), with
-    object streams only where WeasyPrint used them (never in PDF/A-1) and the XMP untouched."""
+    object streams only where WeasyPrint used them (never in PDF/A-1), the XMP as it is (no
+    metadata date, no producer of pikepdf's)."""
     output = io.BytesIO()
     pdf.save(
         output,
