@@ -641,7 +641,7 @@ def test_variant_keeps_its_identification_id_and_pdf_a_1_has_no_object_streams(t
 
 
 @each(PDF_A)
-def test_a_pdf_a_variant_claims_pdf_ua_1_in_its_one_rdf_description(tagged, key):
+def test_a_pdf_a_variant_claims_pdf_ua_in_its_one_rdf_description(tagged, key):
     document = tagged[key]
     metadata = document.pdf.Root.Metadata
     assert "/Filter" not in metadata, "the XMP stays readable without a PDF library"
@@ -650,7 +650,10 @@ def test_a_pdf_a_variant_claims_pdf_ua_1_in_its_one_rdf_description(tagged, key)
     part, conformance = re.fullmatch(r"pdf/a-(\d)(\w)", document.variant).groups()
     assert simple_property(xmp, "pdfaid", "part") == part
     assert simple_property(xmp, "pdfaid", "conformance") == conformance.upper()
-    assert simple_property(xmp, "pdfuaid", "part") == "1"
+    # PDF/UA-1 for the PDF 1.x parts; PDF/A-4 is PDF 2.0, which only PDF/UA-2 describes
+    ua_part, revision = ("2", "2024") if part == "4" else ("1", None)
+    assert simple_property(xmp, "pdfuaid", "part") == ua_part
+    assert simple_property(xmp, "pdfuaid", "rev") == revision
     schemas = xmp.findall(".//pdfaExtension:schemas/rdf:Bag/rdf:li", XMP)
     described = [
         (

@@ -1,7 +1,9 @@
-"""The PDF/A variants claim PDF/UA-1 as well, since the tagging pass makes them exactly as
-accessible as the default PDF: `pdfuaid:part` 1 in their XMP metadata, with, for PDF/A-1, -2
-and -3 (which accept only the XMP schemas they predefine or whose description the file
-carries), the PDF/A extension schema that describes the pdfuaid namespace."""
+"""The PDF/A variants claim PDF/UA as well, since the tagging pass makes them exactly as
+accessible as the default PDF: `pdfuaid:part` in their XMP metadata, 1 for the PDF 1.x parts
+(PDF/A-1, -2, -3, which accept only the XMP schemas they predefine or whose description the
+file carries: so with the PDF/A extension schema that describes the pdfuaid namespace), and 2
+(revision 2024, as WeasyPrint writes for `pdf/ua-2`) for PDF/A-4, a PDF 2.0 file, which
+PDF/UA-1 (on ISO 32000-1) cannot describe."""
 
 from __future__ import annotations
 
@@ -25,11 +27,13 @@ for _prefix, _uri in NAMESPACES.items():
     ET.register_namespace(_prefix, _uri)  # written with their usual prefixes, not ns0, ns1...
 EXTENDED_PARTS = ("1", "2", "3")
 """The PDF/A parts that need an extension schema for a namespace they do not predefine."""
+PDF_2_PARTS = {"4": ("2", "2024")}
+"""The PDF/A parts on PDF 2.0, with the PDF/UA part and revision they claim."""
 _START, _END = b"<x:xmpmeta", b"</x:xmpmeta>"
 
 
 def claim_pdfua(pdf: pikepdf.Pdf) -> None:
-    """Make a PDF/A file's XMP claim PDF/UA-1; a file that claims no PDF/A part, or already
+    """Make a PDF/A file's XMP claim PDF/UA; a file that claims no PDF/A part, or already
     claims PDF/UA, is left as it is. The stream stays uncompressed, as WeasyPrint wrote it."""
     metadata = pdf.Root.get("/Metadata")
     if isinstance(metadata, pikepdf.Stream):
@@ -40,7 +44,7 @@ def claim_pdfua(pdf: pikepdf.Pdf) -> None:
 
 
 def with_pdfua(packet: bytes) -> bytes:
-    """An XMP packet with `pdfuaid:part` 1 (and the schema's description where the PDF/A part
+    """An XMP packet with `pdfuaid:part` (and the schema's description where the PDF/A part
     needs it) in its one rdf:RDF; the packet's wrapper (`<?xpacket ...?>`) kept byte for byte."""
     start, end = packet.find(_START), packet.find(_END)
     if start < 0 or end < 0:
@@ -51,7 +55,11 @@ def with_pdfua(packet: bytes) -> bytes:
     part = _property(meta, "pdfaid", "part")
     if rdf is None or part is None or _property(meta, "pdfuaid", "part") is not None:
         return packet
-    _description(rdf).set(_name("pdfuaid", "part"), "1")
+    claim = _description(rdf)
+    ua_part, revision = PDF_2_PARTS.get(part, ("1", ""))
+    claim.set(_name("pdfuaid", "part"), ua_part)
+    if revision:
+        _text(claim, "pdfuaid", "rev", revision)
     if part in EXTENDED_PARTS:
         _describe_pdfuaid(rdf)
     written: bytes = ET.tostring(meta, encoding="utf-8", xml_declaration=False)
