@@ -1,7 +1,8 @@
 """The whole built site against independent validators, served over HTTP on 127.0.0.1: axe-core
 (WCAG 2.1 AA and best practices) on every page at two widths, the Nu Html Checker (no error, no
-warning) on every HTML file, Lighthouse (100 for accessibility, best practices and SEO) on an
-issue page and the archive. Each check is shown to fail on a page that breaks its rules.
+warning) on every HTML file, Lighthouse (100 for accessibility, best practices and SEO) on the two
+issue pages and the archive; the site holds the sample issue and the test issue of notes,
+figures and tables. Each check is shown to fail on a page that breaks its rules.
 
 The tools are installed by the Makefile (`make test`): axe-core, vnu-jar and lighthouse from
 npm into .venv/node, Java and chromium from Debian.
@@ -9,6 +10,7 @@ npm into .venv/node, Java and chromium from Debian.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -20,6 +22,8 @@ from typing import Any
 import pytest
 
 from browser import BEST_PRACTICE, CHROMIUM_ARGS, REPO, axe_violations
+from conftest import add_feature_issue, copy_project, run
+from synthetic import add_issue
 from web_server import serve
 
 NODE = REPO / ".venv" / "node" / "node_modules"
@@ -39,6 +43,18 @@ BROKEN_PAGE = """<!doctype html>
 """
 """A page every validator finds fault with: no lang, no title, an image without alt text,
 content outside any landmark, a link that says nothing."""
+
+
+@pytest.fixture(scope="module")
+def site_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site audited, built whole: the sample issue, the test issue of notes, figures and
+    tables (2021-11-16), a draft (2021-11-30, left out) and one more issue (2021-12-14)."""
+    root = add_feature_issue(copy_project(tmp_path_factory.mktemp("audit")))
+    add_issue(root, dt.date(2021, 11, 30), draft=True)
+    add_issue(root, dt.date(2021, 12, 14))
+    result = run(root, "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +201,11 @@ def shortfalls(report: dict[str, Any]) -> dict[str, list[str]]:
     return failing
 
 
-@pytest.mark.parametrize("path", ["issues/2021-11-02/", ""], ids=["issue", "archive"])
+@pytest.mark.parametrize(
+    "path",
+    ["issues/2021-11-02/", "issues/2021-11-16/", ""],
+    ids=["issue", "issue-with-notes-figures-tables", "archive"],
+)
 def test_lighthouse_scores_100(site_url, path, tmp_path):
     report = lighthouse(site_url + path, tmp_path)
     assert set(report["categories"]) == set(LIGHTHOUSE_CATEGORIES)
