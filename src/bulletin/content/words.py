@@ -44,7 +44,6 @@ DEFAULT_LABELS = {
     "pdf": "Download the PDF",
     "cite": "Cite this",
     "notes": "Notes",
-    "link": "Link",
     "phone": "Tel.",
     "mail": "Mail",
     "archive": "All issues",
