@@ -117,6 +117,16 @@ def site_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = copy_project(tmp_path_factory.mktemp("site"))
     add_issue(root, dt.date(2021, 11, 16), word="zeppelin")
+    return build_whole_site(root)
+
+
+def build_whole_site(root: Path) -> Path:
+    """Add a draft (2021-11-30) and one more issue (2021-12-14) to the project at `root`, then
+    build the whole site with `bulletin build`."""
+    import datetime as dt
+
+    from synthetic import add_issue
+
     add_issue(root, dt.date(2021, 11, 30), draft=True)
     add_issue(root, dt.date(2021, 12, 14))
     result = run(root, "build")

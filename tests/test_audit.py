@@ -10,7 +10,6 @@ npm into .venv/node, Java and chromium from Debian.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
@@ -22,8 +21,7 @@ from typing import Any
 import pytest
 
 from browser import BEST_PRACTICE, CHROMIUM_ARGS, REPO, axe_violations
-from conftest import add_feature_issue, copy_project, run
-from synthetic import add_issue
+from conftest import add_feature_issue, build_whole_site, copy_project
 from web_server import serve
 
 NODE = REPO / ".venv" / "node" / "node_modules"
@@ -49,12 +47,7 @@ content outside any landmark, a link that says nothing."""
 def site_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site audited, built whole: the sample issue, the test issue of notes, figures and
     tables (2021-11-16), a draft (2021-11-30, left out) and one more issue (2021-12-14)."""
-    root = add_feature_issue(copy_project(tmp_path_factory.mktemp("audit")))
-    add_issue(root, dt.date(2021, 11, 30), draft=True)
-    add_issue(root, dt.date(2021, 12, 14))
-    result = run(root, "build")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root
+    return build_whole_site(add_feature_issue(copy_project(tmp_path_factory.mktemp("audit"))))
 
 
 @pytest.fixture(scope="module")
