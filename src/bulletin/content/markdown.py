@@ -333,8 +333,13 @@ def box_title(token: Token) -> str:
 def title_html(text: str) -> Markup:
     """A plain-text title (of a sidebar, a figure) as HTML: typographic quotes, escaped, its
     Chinese marked like the text's."""
-    escaped = str(escape(typographic(text)))
-    return Markup(_CJK_RUN.sub(_chinese_span, escaped))
+    return chinese_marked(typographic(text))
+
+
+def chinese_marked(text: str) -> Markup:
+    """Plain text as HTML, each run of Chinese in <span lang="zh-Hans"> so that fonts and
+    readers know it."""
+    return Markup(_CJK_RUN.sub(_chinese_span, str(escape(text))))
 
 
 def _chinese_span(match: re.Match[str]) -> str:
@@ -368,30 +373,14 @@ def closing(tokens: Sequence[Token], start: int, prefix: str) -> int:
 
 
 def _mark_chinese(state: object) -> None:
-    """Wrap runs of Chinese characters in <span lang="zh-Hans"> so fonts and readers know."""
+    """Mark the Chinese of the text (`chinese_marked`): a text token holding some becomes
+    the same text as HTML, its runs of Chinese in spans."""
     for block in getattr(state, "tokens", []):
         if block.type != "inline" or not block.children or not _CJK_CHAR.search(block.content):
             continue
-        children: list[Token] = []
-        for child in block.children:
-            children.extend(_split_text(child) if child.type == "text" else [child])
-        block.children = children
-
-
-def _split_text(token: Token) -> list[Token]:
-    parts: list[Token] = []
-    last = 0
-    for match in _CJK_RUN.finditer(token.content):
-        if not _CJK_CHAR.search(match.group()):
-            continue
-        parts.append(_text(token.content[last : match.start()]))
-        parts.append(Token("html_inline", "", 0, content='<span lang="zh-Hans">'))
-        parts.append(_text(match.group()))
-        parts.append(Token("html_inline", "", 0, content="</span>"))
-        last = match.end()
-    parts.append(_text(token.content[last:]))
-    return [p for p in parts if p.content]
-
-
-def _text(content: str) -> Token:
-    return Token("text", "", 0, content=content)
+        block.children = [
+            Token("html_inline", "", 0, content=str(chinese_marked(child.content)))
+            if child.type == "text" and _CJK_CHAR.search(child.content)
+            else child
+            for child in block.children
+        ]
