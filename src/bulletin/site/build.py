@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -299,15 +300,14 @@ def render_favicon(project: Project, theme: Theme, publication: Publication) -> 
 def copy_figures(project: Project, issues: Sequence[Issue]) -> tuple[Output, ...]:
     """Each issue's figures, from its folder to the page's figures/ folder (where the web page
     and the email find them), as the check found them."""
-    outputs = []
-    for issue in issues:
-        folder = project.issue_folder(issue.date)
-        for figure in issue.figures:
-            start = time.perf_counter()
-            data = _read_figure(project, folder / figure.path)
-            path = project.build / issue.path / figure.published
-            outputs.append(Output(path, data, time.perf_counter() - start))
-    return tuple(outputs)
+    return tuple(
+        _timed(
+            project.build / issue.path / figure.published,
+            partial(_read_figure, project, project.issue_folder(issue.date) / figure.path),
+        )
+        for issue in issues
+        for figure in issue.figures
+    )
 
 
 def render_figure_copies(project: Project, issues: Sequence[Issue]) -> Rendered:
