@@ -236,6 +236,20 @@ class Prose:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A correction made after the issue went out: the day, and what was wrong and what is
+    right now, as inline Markdown."""
+
+    date: dt.date
+    text: str
+
+    @cached_property
+    def html(self) -> Markup:
+        """The text rendered as inline HTML."""
+        return Markup(markdown.render_inline(markdown.typographic(self.text)))
+
+
+@dataclass(frozen=True)
 class TopItem:
     """One analysed item of the Top 5.
 
@@ -250,6 +264,7 @@ class TopItem:
     anchor: str
     at_a_glance: Prose
     comment: Prose
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def notes(self) -> tuple[Note, ...]:
@@ -314,6 +329,25 @@ class NewsGroup:
         return markdown.typographic(self.title)
 
 
+@dataclass(frozen=True)
+class Erratum:
+    """A correction in its place in the issue: its number (1 for the first made), and the
+    item it corrects (None: the issue as a whole)."""
+
+    number: int
+    correction: Correction
+    item: TopItem | None = None
+
+    @property
+    def anchor(self) -> str:
+        """Its id on the page: correction-1."""
+        return f"correction-{self.number}"
+
+
+def _made(found: tuple[dt.date, int, int, Correction, TopItem | None]) -> tuple[dt.date, int, int]:
+    return found[:3]
+
+
 def issue_path(date: dt.date) -> str:
     """The path of an issue's page within the site: issues/2021-11-02/."""
     return f"issues/{date.isoformat()}/"
@@ -331,6 +365,32 @@ class Issue:
     top: tuple[TopItem, ...]
     worth_noting: tuple[NewsGroup, ...] = ()
     draft: bool = False
+    corrections: tuple[Correction, ...] = ()
+
+    @cached_property
+    def errata(self) -> tuple[Erratum, ...]:
+        """Every correction of the issue and of its items, numbered in the order they were
+        made (by day; on one day, the issue's before the items', by rank)."""
+        found = [(c.date, 0, i, c, None) for i, c in enumerate(self.corrections)]
+        found += [
+            (c.date, item.rank, i, c, item)
+            for item in self.top
+            for i, c in enumerate(item.corrections)
+        ]
+        return tuple(
+            Erratum(number, correction, item)
+            for number, (*_, correction, item) in enumerate(sorted(found, key=_made), 1)
+        )
+
+    @property
+    def version(self) -> int:
+        """The issue's version: 1 as first sent, one more for each correction."""
+        return 1 + len(self.errata)
+
+    @property
+    def corrected(self) -> dt.date | None:
+        """The day of the latest correction, if any."""
+        return self.errata[-1].correction.date if self.errata else None
 
     @property
     def issuers(self) -> tuple[IssuingBody, ...]:

@@ -42,6 +42,19 @@ def not_after_issue(what: str) -> Rule:
     return rule
 
 
+def not_before_issue(what: str) -> Rule:
+    """A date must not be earlier than the issue's: `what` names the thing dated."""
+
+    def rule(value: dt.date, context: Context) -> Iterator[str]:
+        if context.issue_date and value < context.issue_date:
+            yield (
+                f"{what} is dated {value}, before the issue date {context.issue_date}: "
+                "correct the date"
+            )
+
+    return rule
+
+
 def same_as_folder(value: dt.date, context: Context) -> Iterator[str]:
     """An issue's date is the name of its folder."""
     if value.isoformat() != context.folder:

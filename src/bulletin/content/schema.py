@@ -238,6 +238,39 @@ PUBLICATION = (
     ),
 )
 
+CORRECTION = (
+    Field(
+        "date",
+        Kind.DATE,
+        "day the correction was made, not before the issue date",
+        example="2021-11-05",
+        rules=(rules.not_before_issue("the correction"),),
+    ),
+    Field(
+        "text",
+        Kind.TEXT,
+        "what was wrong and what is right now, in one or two sentences (inline Markdown allowed)",
+        example="An earlier version gave the target year as 2035; the plan sets 2030.",
+        rules=(rules.safe_links,),
+    ),
+)
+"""Fields of each entry of a `corrections` list (see docs/corrections.md)."""
+
+
+def _corrections(what: str) -> Field:
+    """The `corrections` list of an item or of the issue as a whole."""
+    return Field(
+        "corrections",
+        Kind.MAPPING,
+        f"corrections of {what} made after the issue was sent or published (see "
+        "docs/corrections.md)",
+        required=False,
+        many=True,
+        model=model.Correction,
+        fields=CORRECTION,
+    )
+
+
 PERSON = (
     Field("name", Kind.TEXT, "full name as printed", example="Alexander Brown"),
     Field("role", Kind.TEXT, "role and affiliation as printed", example="Analyst, MERICS"),
@@ -279,6 +312,7 @@ ISSUE = (
         required=False,
         example=False,
     ),
+    _corrections("the issue as a whole (the foreword, Worth noting, several items)"),
 )
 
 TOP_ITEM = (
@@ -330,6 +364,7 @@ TOP_ITEM = (
             ),
         ),
     ),
+    _corrections("this item"),
 )
 
 TOP_ITEM_SECTIONS = (

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 import jinja2
 from markupsafe import Markup, escape
 
+from bulletin.archive.history import History
 from bulletin.content.model import Issue, Publication
 from bulletin.errors import ConfigError
 from bulletin.project import slugify
@@ -35,6 +36,8 @@ class SocialCard:
 
 
 CARD = SocialCard()
+NO_HISTORY = History()
+"""The history of an issue that has not gone out yet."""
 
 
 @dataclass(frozen=True)
@@ -96,10 +99,13 @@ class Theme:
         return mine[-1] if mine else None
 
 
-def render_web(issue: Issue, theme: Theme) -> str:
-    """The issue's web page, as the site shows it (with the site's navigation)."""
+def render_web(issue: Issue, theme: Theme, history: History = NO_HISTORY) -> str:
+    """The issue's web page, as the site shows it (with the site's navigation); `history`
+    gives the PDF versions kept and the anchors the page had (see `archive.history`)."""
     template = theme.environment.get_template("web.html")
-    return template.render(issue=issue, pdf_name=f"{issue.slug}.pdf", root="../../", card=CARD)
+    return template.render(
+        issue=issue, pdf_name=f"{issue.slug}.pdf", root="../../", card=CARD, history=history
+    )
 
 
 def render_print(issue: Issue, theme: Theme) -> str:
