@@ -33,6 +33,15 @@ class Project:
     def build(self) -> Path:
         return self.root / "build"
 
+    @property
+    def archive(self) -> Path:
+        """The archive of record: what each issue was when it went out (docs/corrections.md)."""
+        return self.root / "archive"
+
+    def record(self, name: str) -> Path:
+        """The record of the issue in folder `name` (archive/NAME/record.json)."""
+        return self.archive / name / "record.json"
+
     def shown(self, path: Path) -> str:
         return display_path(path, self.root)
 

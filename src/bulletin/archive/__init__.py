@@ -1,1 +1,2 @@
-"""The archive of record: what was published and sent, kept so that nothing a reader received changes without a record."""
+"""The archive of record: what went out (sent or published), kept so that nothing a reader
+received changes without a record."""

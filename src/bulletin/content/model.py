@@ -8,6 +8,7 @@ the class a group of fields makes); `tests/test_schema_model.py` keeps the two i
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -111,6 +112,11 @@ class Publication:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/") + "/")
+
+    @property
+    def base_path(self) -> str:
+        """The path of the base URL, where the site starts on its host: / or /bulletin/."""
+        return urllib.parse.urlsplit(self.base_url).path or "/"
 
 
 @dataclass(frozen=True)
@@ -344,7 +350,11 @@ class Erratum:
         return f"correction-{self.number}"
 
 
-def _made(found: tuple[dt.date, int, int, Correction, TopItem | None]) -> tuple[dt.date, int, int]:
+_Found = tuple[dt.date, int, int, Correction, TopItem | None]
+"""A correction with when and where it was made: day, rank (0: the issue), place in its list."""
+
+
+def _made(found: _Found) -> tuple[dt.date, int, int]:
     return found[:3]
 
 
@@ -371,7 +381,7 @@ class Issue:
     def errata(self) -> tuple[Erratum, ...]:
         """Every correction of the issue and of its items, numbered in the order they were
         made (by day; on one day, the issue's before the items', by rank)."""
-        found = [(c.date, 0, i, c, None) for i, c in enumerate(self.corrections)]
+        found: list[_Found] = [(c.date, 0, i, c, None) for i, c in enumerate(self.corrections)]
         found += [
             (c.date, item.rank, i, c, item)
             for item in self.top

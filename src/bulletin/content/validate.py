@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bulletin.content import bodies, markdown, prose, values
+from bulletin.content import bodies, markdown, prose, recorded, values
 from bulletin.content.figures import figure_file
 from bulletin.content.model import (
     Figure,
@@ -121,6 +121,9 @@ def validate(raw: RawProject) -> Checked:
     checker.check_shared()
     for issue in raw.issues:
         checker.check_issue(issue)
+        record = raw.project.record(issue.folder.name)
+        shown = raw.project.shown(record)
+        checker.found += recorded.check_recorded(record, shown, issue.folder, issue.shown)
     diagnostics = tuple(sorted([*raw.problems, *checker.found]))
     failed = {d.path for d in diagnostics if d.severity is Severity.ERROR}
     folders = {issue.folder.name: issue.shown for issue in raw.issues}

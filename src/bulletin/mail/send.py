@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bulletin.archive.history import How
 from bulletin.content.model import Issue
 from bulletin.diagnostics import has_errors
 from bulletin.errors import ConfigError, ContentError, DeliveryError, OutputError
@@ -113,10 +114,12 @@ def prepare(
     settings = email_settings(
         issue.publication, project.shown(project.content / "publication.yaml")
     )
-    pdf = _built_pdf(project, issue)
+    pdf = _built_pdf(project, issue).read_bytes()
+    if real and not test:
+        pdf = _as_sent(project, issue, pdf)
     theme = Theme(project.templates)
     with theme.errors(project.shown):
-        letter = compose(issue, settings, theme, pdf.read_bytes(), test)
+        letter = compose(issue, settings, theme, pdf, test)
     return Edition(issue, settings, letter, _secret(env, real))
 
 
@@ -136,6 +139,16 @@ def _built_pdf(project: Project, issue: Issue) -> Path:
             f"run 'bulletin build {date}' so that the PDF matches the issue",
         )
     return pdf
+
+
+def _as_sent(project: Project, issue: Issue, built: bytes) -> bytes:
+    """The PDF that goes out: this version's as first sent or published, kept byte for byte
+    in the archive; the built one when this version goes out now (recorded, then sent)."""
+    from bulletin.archive.record import kept_pdf, record_issue
+
+    if record_issue(project, issue, How.SENT, built) is not None:
+        return built
+    return kept_pdf(project, issue.version, issue.date.isoformat()).read_bytes()
 
 
 def _secret(env: Mapping[str, str], real: bool) -> bytes:

@@ -121,6 +121,13 @@ def render_card(issue: Issue, theme: Theme) -> str:
     return template.render(issue=issue, card=CARD, theme_css=variables)
 
 
+def render_redirect(publication: Publication, new_path: str, theme: Theme) -> str:
+    """The page left at an address that moved to `new_path` (within the site): a canonical
+    link and an immediate refresh to its new address."""
+    template = theme.environment.get_template("redirect.html")
+    return template.render(pub=publication, new=publication.base_url + new_path, path=new_path)
+
+
 def favicon(publication: Publication) -> str:
     """The name of the site's icon at the site's root: 'favicon' with its file's suffix."""
     return "favicon" + PurePosixPath(publication.favicon or FAVICON).suffix.lower()

@@ -91,7 +91,8 @@ def _build_issues(
     rendered = [*pdfs.warnings, *cards.warnings, *copies.warnings]
     _stop_on_errors(rendered, strict)
     figures = [*copy_figures(project, issues), *copies.outputs]
-    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *figures]
+    kept = copy_versions(project, issues)
+    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *figures, *kept]
     write_outputs(project, outputs, reporter)
     forget_in_site(project, names)
     return outputs, [*modelled.diagnostics, *rendered]
@@ -117,10 +118,12 @@ def _build_site(
     site_pages = render_site_pages(project, theme, site.publication, site.published)
     rendered = [*pdfs.warnings, *cards.warnings, *copies.warnings]
     _stop_on_errors(rendered, strict)
-    figures = [*copy_figures(project, redo), *copies.outputs]
+    figures = [*copy_figures(project, redo), *copies.outputs, *copy_versions(project, redo)]
     outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *figures, *site_pages]
+    held = site_files(project, site.published, outputs)
+    outputs += keep_addresses(project, theme, site, held)
     write_outputs(project, outputs, reporter)
-    files = prune(project, site.published, before.files, outputs)
+    files = prune(project, before.files, site_files(project, site.published, outputs))
     index_for_search(project)
     warnings = [*site.diagnostics, *rendered, *carried_warnings(project, before, site, redo)]
     save_state(project, inputs, site, files, warnings)
@@ -202,16 +205,19 @@ def issues_to_render(
 
 
 def _built(project: Project, issue: Issue) -> bool:
-    folder = project.build / issue.path
-    return all((folder / name).is_file() for name in _issue_files(issue))
+    return all((project.build / name).is_file() for name in _issue_files(project, issue))
 
 
-def _issue_files(issue: Issue) -> tuple[str, ...]:
-    """What the site holds of each issue, in its folder: page, PDF, social card, figures."""
+def _issue_files(project: Project, issue: Issue) -> tuple[str, ...]:
+    """What the site holds of each issue, relative to build/: in its folder, page, PDF, social
+    card, figures; and each version of its PDF kept in the archive."""
+    from bulletin.archive.record import kept_versions
     from bulletin.render.html import CARD
 
     figures = (f"figures/{name}" for figure in issue.figures for name in figure.files)
-    return ("index.html", f"{issue.slug}.pdf", CARD.name, *figures)
+    names = ("index.html", f"{issue.slug}.pdf", CARD.name, *figures)
+    versions = (path for path, _ in kept_versions(project, issue))
+    return (*(issue.path + name for name in names), *versions)
 
 
 # Rendering
@@ -227,11 +233,12 @@ class Rendered:
 
 def render_pages(project: Project, theme: Theme, issues: Sequence[Issue]) -> tuple[Output, ...]:
     """The web edition's stylesheet and each issue's page, with the site's navigation."""
+    from bulletin.archive.record import history
     from bulletin.render.html import render_web
 
     def page(issue: Issue) -> Output:
         path = project.build / issue.path / "index.html"
-        return _timed(path, lambda: render_web(issue, theme))
+        return _timed(path, lambda: render_web(issue, theme, history(project, issue)))
 
     with theme.errors(project.shown):
         stylesheet = _timed(project.build / WEB_CSS, lambda: theme.stylesheet("web.css"))
@@ -336,6 +343,45 @@ def _read_figure(project: Project, file: Path) -> bytes:
         ) from None
 
 
+def copy_versions(project: Project, issues: Sequence[Issue]) -> tuple[Output, ...]:
+    """Each version of each issue's PDF that went out, from the archive to its permanent
+    address (issues/DATE/versions/N/), byte for byte."""
+    from bulletin.archive.record import kept_versions
+
+    return tuple(
+        _timed(project.build / path, partial(_read_figure, project, kept))
+        for issue in issues
+        for path, kept in kept_versions(project, issue)
+    )
+
+
+def keep_addresses(
+    project: Project, theme: Theme, site: SiteIssues, held: set[str]
+) -> tuple[Output, ...]:
+    """Keep every address the site had when it went out: a redirect page and rule for each
+    the site no longer holds (`archive.urls`); an OutputError when one cannot be kept."""
+    from bulletin.archive import urls
+    from bulletin.archive.record import all_records
+    from bulletin.render.html import render_redirect
+
+    start = time.perf_counter()
+    records = all_records(project)
+    recorded = [*urls.read_site_urls(project), *(u for r in records.values() for u in r.urls)]
+    address = set(urls.site_urls(held))
+    redirects = urls.plan_redirects(project, recorded, records, site.published, address)
+    if not redirects:
+        return ()
+    publication = site.publication
+
+    def page(redirect: urls.Redirect) -> str:
+        return render_redirect(publication, redirect.new, theme)
+
+    with theme.errors(project.shown):
+        files = list(urls.redirect_files(redirects, publication.base_path, page))
+    seconds = (time.perf_counter() - start) / len(files)
+    return tuple(Output(project.build / path, data, seconds) for path, data in files)
+
+
 def render_site_pages(
     project: Project, theme: Theme, publication: Publication, issues: Sequence[Issue]
 ) -> tuple[Output, ...]:
@@ -359,21 +405,24 @@ def write_outputs(project: Project, outputs: Sequence[Output], reporter: Reporte
         reporter.wrote(output.path, len(output.data), output.seconds)
 
 
-def prune(
-    project: Project, issues: Sequence[Issue], before: Iterable[str], outputs: Sequence[Output]
-) -> tuple[str, ...]:
-    """Remove what an earlier build wrote and this one would not (an issue now a draft, a
-    body no longer named, an issue built alone by date); return every file the site now
-    holds, relative to build/, sorted."""
-    kept = {f"{issue.path}{name}" for issue in issues for name in _issue_files(issue)}
-    kept |= {str(o.path.relative_to(project.build)) for o in outputs}
-    for name in set(before) - kept:
+def site_files(project: Project, issues: Sequence[Issue], outputs: Sequence[Output]) -> set[str]:
+    """Every file the site holds after this build, relative to build/: those of its issues,
+    and the outputs."""
+    held = {name for issue in issues for name in _issue_files(project, issue)}
+    return held | {o.path.relative_to(project.build).as_posix() for o in outputs}
+
+
+def prune(project: Project, before: Iterable[str], held: set[str]) -> tuple[str, ...]:
+    """Remove what an earlier build wrote and the site no longer holds (an issue now a
+    draft, a body no longer named, an issue built alone by date); return every file the site
+    now holds, relative to build/, sorted."""
+    for name in set(before) - held:
         _remove(project.build, project.build / name)
-    published = {issue.date.isoformat() for issue in issues}
     folders = (project.build / "issues").iterdir() if (project.build / "issues").is_dir() else ()
-    for folder in [f for f in folders if f.is_dir() and f.name not in published]:
+    kept = {Path(name).parts[1] for name in held if name.startswith("issues/")}
+    for folder in [f for f in folders if f.is_dir() and f.name not in kept]:
         shutil.rmtree(folder)
-    return tuple(sorted(kept))
+    return tuple(sorted(held))
 
 
 def _remove(build: Path, path: Path) -> None:

@@ -72,8 +72,14 @@ def fingerprint_inputs(project: Project, variant: str, drafts: bool) -> Inputs:
     """The first stage of a site build: fingerprint every input (a few stat calls a file)."""
     shared = shared_fingerprint(project, variant)
     names = project.issue_names()
-    issues = {name: fingerprint(files_under(project.issues / name)) for name in names}
-    site = fingerprint([], shared, str(drafts), *(f"{n}={p}" for n, p in issues.items()))
+    issues = {
+        name: fingerprint(
+            [*files_under(project.issues / name), *files_under(project.archive / name)]
+        )
+        for name in names
+    }
+    recorded = fingerprint(files_under(project.archive))
+    site = fingerprint([], shared, recorded, str(drafts), *(f"{n}={p}" for n, p in issues.items()))
     return Inputs(shared, issues, site)
 
 

@@ -137,9 +137,11 @@ def publish(project: Project, target: Target, keep: int = 3, reporter: Reporter 
     """Copy build/ into a new release beside DEST, switch DEST to it, prune, record it; each
     of these steps is reported as it is done."""
     start = time.perf_counter()
+    _contents(project, target)
+    _refuse_drafts(project, target)
+    record_published(project, reporter)
     build, entries = _contents(project, target)
     files, size, digest = _snapshot(project, build, entries)
-    _refuse_drafts(project, target)
     releases, live = _inspect(target)
     now = dt.datetime.now(dt.UTC)
     name = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z-{digest[:8]}"
@@ -154,6 +156,48 @@ def publish(project: Project, target: Target, keep: int = 3, reporter: Reporter 
     release = Release(now.isoformat(timespec="seconds"), target.shown, name, files, size, seconds)
     _record(project, release)
     return release
+
+
+def record_published(project: Project, reporter: Reporter = QUIET) -> None:
+    """Record in the archive each issue of build/ whose version has not gone out yet (its
+    fingerprint, anchors, addresses and PDF: `archive.record`), then rebuild the site so that
+    its page links the PDF kept, then record every address of the site (`archive.urls`).
+    An issue that fails its check now is left unrecorded, with a step saying so."""
+    from bulletin.archive.record import record_issue
+    from bulletin.archive.urls import record_site
+    from bulletin.content.recorded import How
+    from bulletin.content.validate import check
+    from bulletin.site.build import build as build_site
+    from bulletin.site.cache import BuildState
+
+    built = project.build / "issues"
+    names = (
+        [p.name for p in built.glob("*") if (p / "index.html").is_file()] if built.is_dir() else []
+    )
+    dates = [_date(name) for name in sorted(names) if (project.issues / name).is_dir()]
+    checked = check(project, [d for d in dates if d]) if any(dates) else None
+    recorded = 0
+    for date in filter(None, dates):
+        issue = checked.issues.get(date.isoformat()) if checked else None
+        pdf = project.build / issue.path / f"{issue.slug}.pdf" if issue else None
+        if issue is None or pdf is None or not pdf.is_file():
+            reporter.step(f"not recorded: {date} fails its check or has no PDF in build/")
+            continue
+        if record_issue(project, issue, How.PUBLISHED, pdf.read_bytes()):
+            reporter.step(f"recorded {date} version {issue.version} as published")
+            recorded += 1
+    if recorded and BuildState.load(project).site:
+        build_site(project)
+        reporter.step("rebuilt the site: its pages link the PDF versions kept")
+    if record_site(project, project.build):
+        reporter.step(f"recorded the site's addresses in {project.shown(project.archive)}")
+
+
+def _date(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(name)
+    except ValueError:
+        return None
 
 
 def plan(project: Project, target: Target) -> list[Change]:
