@@ -365,7 +365,8 @@ def test_prune_removes_what_the_site_no_longer_holds(project):
         (project.build / name).write_text("x", encoding="utf-8")
     before = ["bodies/gone/index.html", "index.html", kept_pdf]
     outputs = [build.Output(project.build / "index.html", b"archive", 0.0)]
-    files = build.prune(project, published[:1], before, outputs)
+    held = build.site_files(project, published[:1], outputs)
+    files = build.prune(project, before, held)
     card = f"{sample.path}card.png"
     assert files == tuple(sorted(["index.html", f"{sample.path}index.html", kept_pdf, card]))
     assert not (project.build / "bodies").exists()  # emptied folders go too

@@ -139,10 +139,10 @@ def publish(project: Project, target: Target, keep: int = 3, reporter: Reporter 
     start = time.perf_counter()
     _contents(project, target)
     _refuse_drafts(project, target)
+    releases, live = _inspect(target)
     record_published(project, reporter)
     build, entries = _contents(project, target)
     files, size, digest = _snapshot(project, build, entries)
-    releases, live = _inspect(target)
     now = dt.datetime.now(dt.UTC)
     name = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z-{digest[:8]}"
     reporter.step(f"copying {files} files to {target.releases}/{name}")
@@ -189,8 +189,7 @@ def record_published(project: Project, reporter: Reporter = QUIET) -> None:
     if recorded and BuildState.load(project).site:
         build_site(project)
         reporter.step("rebuilt the site: its pages link the PDF versions kept")
-    if record_site(project, project.build):
-        reporter.step(f"recorded the site's addresses in {project.shown(project.archive)}")
+    record_site(project, project.build)
 
 
 def _date(name: str) -> dt.date | None:
