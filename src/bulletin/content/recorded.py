@@ -28,6 +28,7 @@ from bulletin.diagnostics import Diagnostic, Severity
 FORMAT = 1
 """The version of record.json's layout."""
 _TOP_LEVEL = re.compile(r"[^\s#-]")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RANKED = re.compile(r"rank:\s*(\d+)\s*(#.*)?$")
 
 
@@ -173,28 +174,36 @@ def _role(relative: str, text: str) -> str:
 
 
 def _text_fingerprint(relative: str, text: str) -> Fingerprint:
-    kept = [line for _, line in kept_lines(text)]
+    kept, block = _split(text)
+    lines = [line for _, line in kept]
     return Fingerprint(
         relative,
-        _digest("\n".join(kept).encode("utf-8")),
-        tuple(_short(line) for line in kept),
-        tuple(_short(json.dumps(entry, default=str, sort_keys=True)) for entry in _entries(text)),
+        _digest("\n".join(lines).encode("utf-8")),
+        tuple(_short(line) for line in lines),
+        tuple(_short(json.dumps(entry, default=str, sort_keys=True)) for entry in _entries(block)),
     )
 
 
 def kept_lines(text: str) -> list[tuple[int, str]]:
     """The lines of a Markdown file a fingerprint keeps, each with its 1-based number: all but
     those of the `corrections:` list of the front matter."""
+    return _split(text)[0]
+
+
+def _split(text: str) -> tuple[list[tuple[int, str]], list[str]]:
+    """The lines a fingerprint keeps (numbered), and those of the `corrections:` list."""
     lines = text.splitlines()
     front = len(_front_matter(lines))
-    kept, skipping = [], False
+    kept, block, skipping = [], [], False
     for number, line in enumerate(lines, 1):
         inside = 1 < number <= front + 1
         if inside and _TOP_LEVEL.match(line):
             skipping = line.startswith("corrections:")
-        if not (inside and skipping):
+        if inside and skipping:
+            block.append(line)
+        else:
             kept.append((number, line.rstrip()))
-    return kept
+    return kept, block
 
 
 def _front_matter(lines: list[str]) -> list[str]:
@@ -207,10 +216,12 @@ def _front_matter(lines: list[str]) -> list[str]:
     return []
 
 
-def _entries(text: str) -> list[Any]:
-    """The correction entries of a Markdown file's front matter, as YAML reads them."""
+def _entries(block: list[str]) -> list[Any]:
+    """The entries of a `corrections:` list, as YAML reads them."""
+    if not block:
+        return []
     try:
-        data = yaml.safe_load("\n".join(_front_matter(text.splitlines())))
+        data = yaml.load("\n".join(block), Loader=_LOADER)
     except yaml.YAMLError:
         return []
     entries = data.get("corrections") if isinstance(data, dict) else None
