@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from bulletin.cli import Session, _dates, _size, cli
 from bulletin.diagnostics import Diagnostic
 from bulletin.render.standards import PDF_VARIANTS
 from bulletin.report import Quiet
+
+if TYPE_CHECKING:
+    from bulletin.content.scaffold import Naming
 
 
 @cli.command()
@@ -111,12 +115,37 @@ class _BuildProgress(Quiet):
 def new(session: Session, date: str) -> None:
     """Start a new issue: scaffold content/issues/DATE/ with every required field and a hint.
 
-    Authors and editorial team are copied from the latest issue.
+    Authors and editorial team are copied from the latest issue. Run again once the headlines
+    are filled in, before the issue is first published: each item file still named
+    NN-item-N.md is renamed after its headline (NN-china-speeds-up.md), which gives the item
+    its web anchor. An issue already published or sent keeps its names.
     """
-    from bulletin.content.scaffold import scaffold_issue
+    from bulletin.content.scaffold import name_items, scaffold_issue
     from bulletin.project import parse_date
 
-    project = session.project
-    for path in scaffold_issue(project, parse_date(date)):
+    project, day = session.project, parse_date(date)
+    folder = project.issue_folder(day)
+    if folder.exists():
+        _name_items(project.shown(folder), name_items(project, day))
+        return
+    for path in scaffold_issue(project, day):
         click.echo(f"created {project.shown(path)}")
     click.echo(f"fill in the hints, then run 'bulletin check {date}'", err=True)
+
+
+def _name_items(folder: str, namings: list[Naming]) -> None:
+    """Draws the renames of `bulletin new` on an existing issue, and the files it kept."""
+    for naming in namings:
+        old = f"top/{naming.path.name}"
+        if naming.name:
+            click.echo(f"{old} -> top/{naming.name}")
+        else:
+            click.echo(
+                f"{old}: kept: the headline has no letter or digit to name the file by", err=True
+            )
+    if not any(naming.name for naming in namings):
+        click.echo(
+            f"{folder}: the issue already exists and no item file is left to rename: "
+            "edit its files, or pick another date",
+            err=True,
+        )

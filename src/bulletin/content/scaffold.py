@@ -1,22 +1,34 @@
-"""Scaffold a new issue folder from the schema, with a hint for every field."""
+"""Scaffold a new issue folder from the schema, with a hint for every field; name its item
+files from their headlines once these are filled in."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
-from collections.abc import Callable
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
 from bulletin.content.read import ReadError, read_markdown
 from bulletin.content.schema import ISSUE, TOP_ITEM, TOP_ITEM_SECTIONS, WORTH_NOTING, Field, Kind
+from bulletin.content.values import TODO
 from bulletin.errors import ConfigError
-from bulletin.project import Project
+from bulletin.project import NUMBERED_ANCHORS, RESERVED_ANCHORS, Project, item_anchor, slugify
 from bulletin.write import write_atomic
 
 TOP_ITEMS = 5
+SCAFFOLDED = re.compile(r"\d+-item-\d+\.md")
+"""The name `bulletin new` gives an item file until its headline names it: 01-item-1.md."""
+NAME_WORDS = 6
+NAME_LENGTH = 50
+"""An item file's name takes at most NAME_WORDS words, NAME_LENGTH characters, of the
+headline."""
 
 
 def scaffold_issue(project: Project, date: dt.date) -> list[Path]:
@@ -39,6 +51,104 @@ def scaffold_issue(project: Project, date: dt.date) -> list[Path]:
     for path, text in files.items():
         write_atomic(path, text.encode("utf-8"))
     return list(files)
+
+
+@dataclass(frozen=True)
+class Naming:
+    """An item file still named by the scaffold whose headline is filled in.
+
+    path: the file. name: the name its headline gives it (01-china-speeds-up.md), its anchor
+    unlike any other of the issue's; empty when the headline has no letter or digit.
+    """
+
+    path: Path
+    name: str
+
+
+def is_recorded(project: Project, date: dt.date) -> bool:
+    """Whether the issue was published or sent, so that its anchors are recorded for good."""
+    return project.record(date.isoformat()).is_file()
+
+
+def name_items(project: Project, date: dt.date) -> list[Naming]:
+    """Rename each item file of the issue still named by the scaffold after its headline,
+    once that is filled in (a headline with no letter or digit leaves its file alone); an
+    issue whose anchors are recorded keeps its names."""
+    top = project.issue_folder(date) / "top"
+    files = sorted(top.iterdir()) if top.is_dir() else []
+    found = namings({path: _headline(project, path) for path in files}, files)
+    if any(naming.name for naming in found) and is_recorded(project, date):
+        raise ConfigError(
+            project.shown(project.issue_folder(date)),
+            "the issue was published or sent: its anchors are recorded, so its item files keep "
+            "their names",
+            "a file renamed by hand after publication keeps its old anchor as an alias (see "
+            "docs/corrections.md)",
+        )
+    for naming in found:
+        if naming.name:
+            os.rename(naming.path, naming.path.with_name(naming.name))
+    return found
+
+
+def namings(headlines: Mapping[Path, object], files: Iterable[Path]) -> list[Naming]:
+    """The name each item file still named by the scaffold takes from its headline (its
+    `title`, given by file) when that is filled in: the first words of the headline, their
+    anchor unlike those of the other files of the folder (`files`) and the page's own ids."""
+    filled = {
+        path: title
+        for path, title in sorted(headlines.items())
+        if SCAFFOLDED.fullmatch(path.name) and _filled_in(title)
+    }
+    taken = set(RESERVED_ANCHORS).union(
+        *(_ids(item_anchor(path)) for path in files if path not in filled)
+    )
+    found = []
+    for path, title in filled.items():
+        slug = _free(_short(slugify(title)), taken) if slugify(title) else ""
+        taken |= _ids(slug)
+        number = path.name.partition("-")[0]
+        found.append(Naming(path, f"{number}-{slug}.md" if slug else ""))
+    return found
+
+
+def _short(slug: str) -> str:
+    """A slug cut after a word to NAME_WORDS words and NAME_LENGTH characters (a longer first
+    word, such as a Chinese headline's, is cut where it reaches the length)."""
+    words = slug.split("-")[:NAME_WORDS]
+    while len(words) > 1 and len("-".join(words)) > NAME_LENGTH:
+        words.pop()
+    return "-".join(words)[:NAME_LENGTH]
+
+
+def _free(slug: str, taken: set[str]) -> str:
+    """The slug, or the slug numbered from 2, whichever is first unlike the anchors taken and
+    the notes' and tables' ids (`table-1` becomes `table-1-item`, since `table-1-2` is one)."""
+    base = f"{slug}-item" if NUMBERED_ANCHORS.fullmatch(f"{slug}-2") else slug
+    candidates = itertools.chain([slug, base], (f"{base}-{n}" for n in itertools.count(2)))
+    return next(c for c in candidates if not NUMBERED_ANCHORS.fullmatch(c) and not _ids(c) & taken)
+
+
+def _filled_in(title: object) -> TypeGuard[str]:
+    """Whether a headline is written: text, and not the scaffold's hint."""
+    return isinstance(title, str) and bool(title.strip()) and not TODO.match(title)
+
+
+def _ids(anchor: str) -> set[str]:
+    """The ids an item takes on the page: its anchor and its heading's."""
+    return {anchor, f"{anchor}-title"}
+
+
+def _headline(project: Project, path: Path) -> object:
+    """The `title` of an item file still named by the scaffold, as written (None when the file
+    cannot be read: `bulletin check` says why)."""
+    if not SCAFFOLDED.fullmatch(path.name) or project.link_out(path):
+        return None
+    try:
+        data = read_markdown(path, project.shown(path)).data
+    except (ReadError, OSError):
+        return None
+    return data.get("title") if isinstance(data, dict) else None
 
 
 def _latest_team(project: Project, date: dt.date) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from bulletin.content.model import (
 )
 from bulletin.content.read import FieldPath, RawDocument, RawIssue, RawProject, read_project
 from bulletin.content.rules import Context
+from bulletin.content.scaffold import is_recorded, namings
 from bulletin.content.schema import (
     ISSUE,
     PERSON,
@@ -49,7 +50,6 @@ from bulletin.project import (
 )
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_TODO = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)?TODO\b")
 
 
 class _Mark:
@@ -284,6 +284,7 @@ class _Checker:
         items = self.check_top_items(issue)
         news = self.check_news(issue)
         self.check_anchors(issue)
+        self.check_file_names(issue)
         self.check_figure_names([item for item in items if isinstance(item, _Item)])
         parts = [front, news, *items]
         if self.publication is None or foreword is None or INVALID in parts:
@@ -387,6 +388,30 @@ class _Checker:
                     "choose another title",
                 )
             taken |= {anchor: f"group {title!r}", f"{anchor}-title": f"group {title!r}"}
+
+    def check_file_names(self, issue: RawIssue) -> None:
+        """An item file still named by the scaffold gives the anchor #item-N: once its headline
+        is filled in, it should take its name from it before the issue is first published."""
+        if self.context.issue_date and is_recorded(self.raw.project, self.context.issue_date):
+            return
+        docs = {doc.path: doc for doc in issue.top}
+        headlines = {path: _title(doc) for path, doc in docs.items()}
+        files = (issue.folder / "top").iterdir() if docs else ()
+        for naming in namings(headlines, files):
+            anchor = item_anchor(naming.path)
+            fix = (
+                f"run `bulletin new {issue.folder.name}` to rename it to {naming.name}"
+                if naming.name
+                else "write letters or digits in the headline, or rename the file"
+            )
+            self.report(
+                docs[naming.path],
+                (),
+                f"the file name gives the anchor #{anchor}, not one from the headline: {fix} "
+                "before the issue is first published",
+                Severity.WARNING,
+                line=1,
+            )
 
     def check_issue_file(
         self, issue: RawIssue
@@ -542,7 +567,7 @@ class _Checker:
     def check_body(self, doc: RawDocument) -> markdown.Parsed:
         for number, text in enumerate(doc.body.split("\n")):
             line = doc.body_line + number
-            if _TODO.match(text):
+            if values.TODO.match(text):
                 self.report(doc, (), "unfinished: replace the TODO hint with the text", line=line)
             if problem := values.control_problem(text.removesuffix("\r")):
                 self.report(doc, (), f"the line {problem}", line=line)
@@ -646,7 +671,7 @@ class _Checker:
             problem = values.control_problem(value, one_line=spec.header)
         if problem:
             return problem
-        if isinstance(value, str) and _TODO.match(value):
+        if isinstance(value, str) and values.TODO.match(value):
             return f"unfinished: replace the TODO hint with the {spec.doc}"
         if isinstance(value, str) and _SURROGATE.search(value):
             return (
@@ -695,6 +720,10 @@ _NUMBERED = "the notes and tables of the page (fn-N, fnref-N, table-N)"
 
 def _by_rank(items: list[_Item | _Mark]) -> list[_Item]:
     return sorted((item for item in items if isinstance(item, _Item)), key=lambda i: i.rank)
+
+
+def _title(doc: RawDocument) -> object:
+    return doc.data.get("title") if isinstance(doc.data, dict) else None
 
 
 def _dotted(path: FieldPath) -> str:

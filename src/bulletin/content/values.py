@@ -24,6 +24,8 @@ ADDRESS = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
 _LIST_ID = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 QUOTED_LENGTH = 60
 """How much of a value a message quotes."""
+TODO = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)?TODO\b")
+"""A hint `bulletin new` writes for the editor to replace (a value or a line of a body)."""
 
 
 def quoted(value: Any) -> str:
