@@ -74,11 +74,12 @@ def _inside(path: Path, folder: Path) -> bool:
 
 RESERVED_ANCHORS = frozenset(
     {"content", "contents-title", "top", "top-title", "worth-noting", "worth-noting-title"}
+    | {"corrections", "corrections-title"}  # the notice of a corrected issue
 )
 """Ids the templates use for themselves; no item or group may take them."""
-NUMBERED_ANCHORS = re.compile(r"(?:fn|fnref|table)-\d+(?:-\d+)?")
+NUMBERED_ANCHORS = re.compile(r"(?:fn|fnref|table|correction)-\d+(?:-\d+)?")
 """Ids the bodies give their notes, references to notes and tables (fn-3, fnref-3-2,
-table-1); no item or group may take one."""
+table-1), and the pages their corrections (correction-1); no item or group may take one."""
 
 
 def slugify(text: str) -> str:

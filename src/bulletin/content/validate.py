@@ -715,7 +715,7 @@ class _Checker:
         return None
 
 
-_NUMBERED = "the notes and tables of the page (fn-N, fnref-N, table-N)"
+_NUMBERED = "the notes, tables and corrections of the page (fn-N, fnref-N, table-N, correction-N)"
 
 
 def _by_rank(items: list[_Item | _Mark]) -> list[_Item]:

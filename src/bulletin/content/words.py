@@ -53,5 +53,12 @@ DEFAULT_LABELS = {
     "subscribe": "Subscribe",
     "subscribe_email": "Email address",
     "subscribe_name": "Name (optional)",
+    "corrections": "Corrections",
+    "correction": "Correction",
+    "corrected_on": "corrected on",
+    "corrections_notice": "this issue was changed after it went out.",
+    "version": "Version",
+    "as_sent": "As sent on",
+    "as_published": "As published on",
 }
 """Printed labels; publication.yaml `labels` overrides any of them."""

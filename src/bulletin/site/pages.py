@@ -58,7 +58,9 @@ def body_index(issues: Sequence[Issue]) -> BodyIndex:
 
 
 def render_feed(publication: Publication, newest: Sequence[Issue], theme: Theme) -> bytes:
-    """The Atom feed: one entry per issue, newest first, with the At-a-glance summaries."""
+    """The Atom feed: one entry per issue, newest first, with the At-a-glance summaries; an
+    entry is updated on the day of its issue's latest correction, the feed with its newest
+    entry."""
     from feedgen.feed import FeedGenerator  # imported here: only the site build needs it
 
     feed = FeedGenerator()
@@ -69,7 +71,7 @@ def render_feed(publication: Publication, newest: Sequence[Issue], theme: Theme)
     feed.link(href=publication.base_url + "feed.xml", rel="self")
     feed.language(publication.language)
     feed.generator("bulletin")
-    feed.updated(_moment(newest[0].date if newest else dt.date(1970, 1, 1)))
+    feed.updated(_moment(max(map(updated, newest), default=dt.date(1970, 1, 1))))
     template = theme.environment.get_template("feed_entry.html")
     for issue in newest:
         entry = feed.add_entry(order="append")
@@ -77,7 +79,7 @@ def render_feed(publication: Publication, newest: Sequence[Issue], theme: Theme)
         entry.title(f"{publication.series}: {issue.date:%B} {issue.date.day}, {issue.date.year}")
         entry.link(href=issue.url, rel="alternate")
         entry.published(_moment(issue.date))
-        entry.updated(_moment(issue.date))
+        entry.updated(_moment(updated(issue)))
         for person in issue.authors:
             entry.author({"name": person.name})
         entry.content(template.render(issue=issue), type="html")
@@ -89,13 +91,19 @@ def _sitemap(
 ) -> str:
     base = publication.base_url
     latest = newest[0].date if newest else None
-    pages = [(base, latest), (base + "bodies/", latest), (base + "search/", None)]
-    pages += [(issue.url, issue.date) for issue in newest]
+    changed = max(map(updated, newest), default=None)  # the archive marks corrected issues
+    pages = [(base, changed), (base + "bodies/", latest), (base + "search/", None)]
+    pages += [(issue.url, updated(issue)) for issue in newest]
     pages += [
         (f"{base}bodies/{slugify(body.abbreviation)}/", entries[0][0].date)
         for body, entries in bodies
     ]
     return theme.environment.get_template("sitemap.xml").render(pages=pages)
+
+
+def updated(issue: Issue) -> dt.date:
+    """The day an issue's page last changed: its latest correction, else its date."""
+    return issue.corrected or issue.date
 
 
 def _page(path: str, text: str) -> Page:
