@@ -81,7 +81,7 @@ def test_strict_turns_a_warning_into_exit_1(project):
     lenient, strict = check(project, SAMPLE), check(project, "--strict", SAMPLE)
     assert lenient.stdout.splitlines() == [
         f"{TOP1}:3: warning: subtitle: unknown field (did you mean 'title'?): fields here are "
-        "rank, title, policy"
+        "rank, title, policy, corrections"
     ]
     assert strict.stdout == lenient.stdout
     assert (lenient.returncode, strict.returncode) == (0, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from bulletin.archive.history import History, How, Version, version_path
@@ -48,27 +49,24 @@ def kept_pdf(project: Project, number: int, name: str) -> Path:
 
 def record_issue(
     project: Project, issue: Issue, how: How, pdf: bytes, day: dt.date | None = None
-) -> Record | None:
+) -> Version | None:
     """Record the issue as it goes out, with `pdf` as its PDF, when this version of it is not
-    yet recorded; the new record, or None when it was. Both files are written or neither."""
+    yet recorded: the version recorded, or None when it was (then only the anchors and
+    addresses it has now are added, such as a renamed item's). Files are written all or none."""
     name = issue.date.isoformat()
     before = read_record(project, name)
     if before is not None and before.version >= issue.version:
+        _add_addresses(project, before, issue)
         return None
     day = day or dt.datetime.now(dt.UTC).date()
     version = Version(issue.version, how, day, version_path(issue.path, issue.version, issue.slug))
     versions = (*before.versions, version) if before else (version,)
-    anchors = dict(before.anchors) if before else {}
-    for role, anchor in anchors_of(issue):
-        kept = anchors.get(role, "").split()
-        anchors[role] = " ".join(dict.fromkeys([*kept, anchor]))
-    urls = dict.fromkeys([*(before.urls if before else ()), *issue_urls(issue, versions)])
     record = Record(
         issue=before.issue if before else name,
         version=issue.version,
         files=fingerprint_issue(project.issue_folder(issue.date)),
-        anchors=anchors,
-        urls=tuple(urls),
+        anchors=_anchors(before, issue),
+        urls=_urls(before, issue, versions),
         versions=versions,
     )
     files = [
@@ -76,7 +74,30 @@ def record_issue(
         (project.record(name), record.to_json().encode("utf-8")),
     ]
     write_all(files, project.shown(project.archive))
-    return record
+    return version
+
+
+def _add_addresses(project: Project, before: Record, issue: Issue) -> None:
+    """Add to a record the anchors and addresses the issue has now and it lacks."""
+    after = replace(
+        before, anchors=_anchors(before, issue), urls=_urls(before, issue, before.versions)
+    )
+    if after != before:
+        data = after.to_json().encode("utf-8")
+        write_all([(project.record(issue.date.isoformat()), data)], project.shown(project.archive))
+
+
+def _anchors(before: Record | None, issue: Issue) -> dict[str, str]:
+    """The ids each part had (space-separated, oldest first), with those it has now."""
+    anchors = dict(before.anchors) if before else {}
+    for role, anchor in anchors_of(issue):
+        kept = anchors.get(role, "").split()
+        anchors[role] = " ".join(dict.fromkeys([*kept, anchor]))
+    return anchors
+
+
+def _urls(before: Record | None, issue: Issue, versions: tuple[Version, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*(before.urls if before else ()), *issue_urls(issue, versions)]))
 
 
 def anchors_of(issue: Issue) -> Iterator[tuple[str, str]]:

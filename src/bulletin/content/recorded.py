@@ -79,7 +79,8 @@ class Record:
     version: the version the fingerprints are of.
     files: the fingerprint of each file, by its role: `issue`, `worth-noting`, `item 1`...
         (an item by its rank, so that renaming its file changes nothing), `file NAME`.
-    anchors: the id each part had on the page, by role (`item 1`, `group 1`).
+    anchors: the ids each part had on the page when a version went out (space-separated,
+        oldest first), by role (`item 1`, `group 1`).
     urls: the addresses of the issue's files within the site when it went out.
     versions: each version kept, oldest first.
     """
