@@ -242,9 +242,10 @@ def _send_all(
     _send_notes(summary, edition, transport.records, again)
 
 
-def _unknown_notes(summary: Summary, again: tuple[str, str]) -> list[str]:
-    """What the unknown recipients went through, that they were not sent the issue again, and
-    the commands (`again`) that send them another copy and list them."""
+def _unknown_notes(summary: Summary, again: tuple[str, str], what: str) -> list[str]:
+    """What the unknown recipients went through, that they were not sent `what` (the issue,
+    the correction) again, and the commands (`again`) that send them another copy and list
+    them."""
     causes = []
     if summary.dropped:
         causes.append(
@@ -258,7 +259,7 @@ def _unknown_notes(summary: Summary, again: tuple[str, str]) -> list[str]:
         causes.append(f"{earlier} left unknown by an earlier run")
     resend, listing = again
     return [
-        f"unknown: {summary.unknown} recipient(s) may or may not have the issue, and were NOT "
+        f"unknown: {summary.unknown} recipient(s) may or may not have {what}, and were NOT "
         f"sent it again: {'; '.join(causes)}",
         f"unknown: to see who they are: {listing}",
         "unknown: --resend-unknown sends them another copy (a second one to any who got the "
@@ -273,7 +274,8 @@ def _send_notes(summary: Summary, edition: Edition, recorded: bool, again: tuple
     from bulletin.mail.send import PREVIEW_SECRET
 
     if summary.unknown:
-        for line in _unknown_notes(summary, again):
+        what = "the correction" if edition.erratum else "the issue"
+        for line in _unknown_notes(summary, again, what):
             click.echo(printable(line), err=True)
     if not recorded:
         click.echo(
