@@ -323,23 +323,18 @@ def test_the_refusals_of_send_correction(mail_project, corrected):
     ]  # fmt: skip
     (root / "build" / "issues" / SAMPLE / "china-industries-2021-11-02.pdf").unlink()
     unbuilt = bulletin(root, "send", SAMPLE, "--correction", env=env)
-    assert none.returncode == 1
-    assert none.stderr.strip() == (
-        "content/issues/2021-11-02: error: corrections: the issue has no correction to mail: "
-        "add a `corrections:` entry (date, text) to the item corrected, or to issue.md, then "
-        "run 'bulletin build 2021-11-02' (see docs/corrections.md)"
-    )
-    assert stale.returncode == 1
-    assert stale.stderr.strip() == (
-        "build/issues/2021-11-02/china-industries-2021-11-02.pdf: error: older than "
-        f"{ITEM}: run 'bulletin build 2021-11-02' so that the PDF matches the issue"
-    )
-    assert never.returncode == 1
-    assert never.stderr.strip() == (
-        "--correction: error: 2021-11-02 was never sent: the send log has no recipient who "
-        "received it: a correction goes to those who received the issue: send the issue "
-        "itself with 'bulletin send 2021-11-02'"
-    )
+    refused = {
+        none: "content/issues/2021-11-02: error: corrections: the issue has no correction to "
+        "mail: add a `corrections:` entry (date, text) to the item corrected, or to issue.md, "
+        "then run 'bulletin build 2021-11-02' (see docs/corrections.md)",
+        stale: "build/issues/2021-11-02/china-industries-2021-11-02.pdf: error: older than "
+        f"{ITEM}: run 'bulletin build 2021-11-02' so that the PDF matches the issue",
+        never: "--correction: error: 2021-11-02 was never sent: the send log has no recipient "
+        "who received it: a correction goes to those who received the issue: send the issue "
+        "itself with 'bulletin send 2021-11-02'",
+    }
+    for result, message in refused.items():
+        assert (result.returncode, result.stderr.strip()) == (1, message)
     assert with_to.returncode == 2
     assert "--correction mails those the send log has as sent the issue: leave out --to" in (
         with_to.stderr
