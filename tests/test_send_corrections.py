@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from browser import axe_violations
 from conftest import SAMPLE, SAMPLE_FOLDER, build_in_process, copy_project, edit
 from smtp_server import DROP, Received, Recorder, bulletin, copy_built_sample, smtp_server
 
@@ -349,18 +350,32 @@ def test_the_refusals_of_send_correction(mail_project, corrected):
     assert "china-industries-2021-11-02.pdf: error: the PDF is not built" in unbuilt.stderr
 
 
-def test_a_test_copy_of_the_correction(corrected, certificate, tmp_path):
+def test_a_test_copy_of_the_correction_is_email_safe_and_accessible(
+    corrected_twice, certificate, browser, tmp_path
+):
+    """One [TEST] copy of the second correction, nothing recorded; its HTML, with the first
+    correction listed as an earlier one, has its CSS inlined, fits a phone and passes axe."""
     root = tmp_path / "project"
-    shutil.copytree(corrected, root)
+    shutil.copytree(corrected_twice, root)
     with smtp_server(certificate) as server:
         env = {"BULLETIN_SMTP_URL": server.url(), "BULLETIN_UNSUBSCRIBE_SECRET": SECRET}
         done = ok(bulletin(root, "send", SAMPLE, "--correction", "--test", "me@example.org",
                            env=env))  # fmt: skip
         (received,) = server.recorder.received
     assert "sent a [TEST] copy to me@example.org" in done and "nothing recorded" in done
-    assert received.message["Subject"] == "[TEST] " + SUBJECT
-    assert FIRST in bodies(received.message)[0]
     assert not (root / "bulletin.sqlite3").exists()
+    assert received.message["Subject"] == "[TEST] " + SUBJECT
+    html = received.message.get_body(("html",))
+    assert html is not None
+    path = tmp_path / "correction.html"
+    path.write_text(html.get_content(), encoding="utf-8")
+    assert 'class="item-title" style="' in path.read_text(encoding="utf-8")  # inlined
+    page = browser.new_page(viewport={"width": 375, "height": 900})
+    page.goto(path.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.locator("h2").all_inner_texts() == ["CORRECTION 2", "EARLIER CORRECTIONS"]
+    assert axe_violations(page) == []
+    page.close()
 
 
 def test_rows_of_an_older_log_are_version_1(tmp_path, database_url):
