@@ -123,8 +123,9 @@ def send(
     from bulletin.mail.transport import open_transport
     from bulletin.project import parse_date
 
-    _refuse_combinations(subscribers, test_address, correction, only_new, retry_failed,
-                         resend_unknown)  # fmt: skip
+    _refuse_combinations(
+        subscribers, test_address, correction, only_new, retry_failed, resend_unknown
+    )
     project = session.project
     day = parse_date(date).isoformat()
     given = click.get_current_context().get_parameter_source("smtp_url")
@@ -170,14 +171,17 @@ def _refuse_combinations(
         raise click.UsageError(
             "--correction mails those the send log has as sent the issue: leave out --to"
         )
-    if only_new:
-        clash = [name for name, given in (("--correction", correction),
-                 ("--retry-failed", retry_failed), ("--resend-unknown", resend_unknown),
-                 ("--test", test_address is not None)) if given]  # fmt: skip
-        if clash:
-            raise click.UsageError(
-                f"--only-new mails only those not in the send log yet: leave out {clash[0]}"
-            )
+    given = {
+        "--correction": correction,
+        "--retry-failed": retry_failed,
+        "--resend-unknown": resend_unknown,
+        "--test": test_address is not None,
+    }
+    clash = next((name for name, on in given.items() if on), None)
+    if only_new and clash:
+        raise click.UsageError(
+            f"--only-new mails only those not in the send log yet: leave out {clash}"
+        )
 
 
 def _send_test(edition: Edition, address: str, transport: Transport) -> None:
