@@ -50,6 +50,18 @@ if TYPE_CHECKING:
     show_default=True,
     help="At most this many messages per second (0: no limit).",
 )
+@click.option(
+    "--correction",
+    is_flag=True,
+    help="Mail the issue's latest correction (with the corrected PDF) to those the send log "
+    "has as sent the issue without it; once each, like the issue.",
+)
+@click.option(
+    "--only-new",
+    is_flag=True,
+    help="Mail only those not in the send log for the issue at all (who joined since it was "
+    "sent); refuses while an earlier run has recipients left pending.",
+)
 @click.option("--retry-failed", is_flag=True, help="Also send to the recipients that failed.")
 @click.option(
     "--resend-unknown",
@@ -88,17 +100,22 @@ def send(
     test_address: str | None,
     smtp_url: str | None,
     rate: float,
+    correction: bool,
+    only_new: bool,
     retry_failed: bool,
     resend_unknown: bool,
     retries: int,
     backoff: float,
     pause_after: int,
 ) -> None:
-    """Mail an issue to the list's subscribers (or those in --to), or one [TEST] copy.
+    """Mail an issue to the list's subscribers (or those in --to), or one [TEST] copy; with
+    --correction, its latest correction to those who received it.
 
     Refuses when the issue fails its check or its PDF is not built. No recipient is mailed
-    twice for an issue: after a crash or a pause, run the same command again to resume.
-    Without a relay URL the messages are written to outbox/DATE/ and nothing is recorded.
+    twice for an issue (or a correction): after a crash or a pause, run the same command again
+    to resume; run again later, it mails only those not mailed yet (who joined since).
+    Without a relay URL the messages are written to outbox/DATE/ (outbox/DATE/correction/)
+    and nothing is recorded.
     """
     import os
 
@@ -106,14 +123,17 @@ def send(
     from bulletin.mail.transport import open_transport
     from bulletin.project import parse_date
 
-    if subscribers is not None and test_address is not None:
-        raise click.UsageError("give either --to SUBSCRIBERS.csv or --test ADDRESS, not both")
+    _refuse_combinations(
+        subscribers, test_address, correction, only_new, retry_failed, resend_unknown
+    )
     project = session.project
     day = parse_date(date).isoformat()
     given = click.get_current_context().get_parameter_source("smtp_url")
     source = "--smtp" if given is click.core.ParameterSource.COMMANDLINE else "BULLETIN_SMTP_URL"
-    transport = open_transport(smtp_url, source, project.root / "outbox", day, os.environ)
-    edition = prepare(project, parse_date(date), os.environ, transport.records, bool(test_address))
+    folder = f"{day}/correction" if correction else day
+    transport = open_transport(smtp_url, source, project.root / "outbox", folder, os.environ)
+    real, test = transport.records, bool(test_address)
+    edition = prepare(project, parse_date(date), os.environ, real, test, correction)
     if test_address:
         _send_test(edition, test_address, transport)
     else:
@@ -124,13 +144,44 @@ def send(
             pause_after=pause_after,
             retry_failed=retry_failed,
             resend_unknown=resend_unknown,
+            only_new=only_new,
         )
         to = ("--to", str(subscribers)) if subscribers else ()
+        which = ("--correction",) if correction else ()
+        number = (str(edition.erratum.number),) if edition.erratum else ()
         again = (
-            session.command("send", day, *to, "--resend-unknown"),
-            session.command("send-log", day, "--state", "unknown"),
+            session.command("send", day, *to, *which, "--resend-unknown"),
+            session.command("send-log", day, *which, *number, "--state", "unknown"),
         )
         _send_all(project, edition, subscribers, transport, options, again)
+
+
+def _refuse_combinations(
+    subscribers: Path | None,
+    test_address: str | None,
+    correction: bool,
+    only_new: bool,
+    retry_failed: bool,
+    resend_unknown: bool,
+) -> None:
+    """Options of `send` that make no sense together."""
+    if subscribers is not None and test_address is not None:
+        raise click.UsageError("give either --to SUBSCRIBERS.csv or --test ADDRESS, not both")
+    if correction and subscribers is not None:
+        raise click.UsageError(
+            "--correction mails those the send log has as sent the issue: leave out --to"
+        )
+    given = {
+        "--correction": correction,
+        "--retry-failed": retry_failed,
+        "--resend-unknown": resend_unknown,
+        "--test": test_address is not None,
+    }
+    clash = next((name for name, on in given.items() if on), None)
+    if only_new and clash:
+        raise click.UsageError(
+            f"--only-new mails only those not in the send log yet: leave out {clash}"
+        )
 
 
 def _send_test(edition: Edition, address: str, transport: Transport) -> None:
@@ -173,13 +224,14 @@ def _send_all(
         summary = send_issue(edition, where, transport, log, options, progress)
     progress.close()
     seconds = time.perf_counter() - start
+    source = "the send log" if edition.erratum else "the list"
     for line in progress.failures:
         click.echo(printable(line))
     if summary.bad_rows:
         kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(summary.bad_rows.items()))
         click.echo(
             printable(
-                f"{where[1] if where else 'the list'}: skipped {sum(summary.bad_rows.values())} "
+                f"{where[1] if where else source}: skipped {sum(summary.bad_rows.values())} "
                 f"rows ({kinds}); {summary.listed} recipients listed"
             )
         )
@@ -194,9 +246,10 @@ def _send_all(
     _send_notes(summary, edition, transport.records, again)
 
 
-def _unknown_notes(summary: Summary, again: tuple[str, str]) -> list[str]:
-    """What the unknown recipients went through, that they were not sent the issue again, and
-    the commands (`again`) that send them another copy and list them."""
+def _unknown_notes(summary: Summary, again: tuple[str, str], what: str) -> list[str]:
+    """What the unknown recipients went through, that they were not sent `what` (the issue,
+    the correction) again, and the commands (`again`) that send them another copy and list
+    them."""
     causes = []
     if summary.dropped:
         causes.append(
@@ -210,7 +263,7 @@ def _unknown_notes(summary: Summary, again: tuple[str, str]) -> list[str]:
         causes.append(f"{earlier} left unknown by an earlier run")
     resend, listing = again
     return [
-        f"unknown: {summary.unknown} recipient(s) may or may not have the issue, and were NOT "
+        f"unknown: {summary.unknown} recipient(s) may or may not have {what}, and were NOT "
         f"sent it again: {'; '.join(causes)}",
         f"unknown: to see who they are: {listing}",
         "unknown: --resend-unknown sends them another copy (a second one to any who got the "
@@ -225,7 +278,8 @@ def _send_notes(summary: Summary, edition: Edition, recorded: bool, again: tuple
     from bulletin.mail.send import PREVIEW_SECRET
 
     if summary.unknown:
-        for line in _unknown_notes(summary, again):
+        what = "the correction" if edition.erratum else "the issue"
+        for line in _unknown_notes(summary, again, what):
             click.echo(printable(line), err=True)
     if not recorded:
         click.echo(
@@ -295,11 +349,20 @@ class _SendProgress(Quiet):
     type=click.Choice(["pending", "sending", "sent", "failed", "unknown"]),
     help="List the recipients in this state (repeatable); default: failed and unknown.",
 )
+@click.option(
+    "--correction",
+    "number",
+    metavar="N",
+    type=click.IntRange(min=1),
+    help="List the recipients of the mail of correction N instead of the issue's.",
+)
 @click.pass_obj
-def send_log(session: Session, date: str, states: tuple[str, ...]) -> None:
-    """Show where an issue's recipients stand: how many sent, failed, unknown, pending.
+def send_log(session: Session, date: str, states: tuple[str, ...], number: int | None) -> None:
+    """Show where an issue's recipients stand: how many sent, failed, unknown, pending; and
+    the same for the mail of each of its corrections.
 
-    Lists the failed and unknown recipients with the relay's last answer (or those in --state).
+    Lists the failed and unknown recipients with the relay's last answer (or those in --state),
+    of the issue or, with --correction N, of that correction's mail.
     """
     from bulletin.mail.sendlog import State, open_log
     from bulletin.project import parse_date
@@ -307,12 +370,13 @@ def send_log(session: Session, date: str, states: tuple[str, ...]) -> None:
     day = parse_date(date).isoformat()
     database = session.database(create=False)
     with database, open_log(database, record=False) as log:
-        counts = log.counts(day)
-        total = sum(counts.values())
-        parts = ", ".join(f"{counts.get(state, 0)} {state}" for state in State)
-        click.echo(f"{day}: {total} recipient(s): {parts}")
+        for key in (day, *log.corrections(day)):
+            counts = log.counts(key)
+            parts = ", ".join(f"{counts.get(state, 0)} {state}" for state in State)
+            click.echo(f"{key}: {sum(counts.values())} recipient(s): {parts}")
         wanted = [State(s) for s in states] or [State.FAILED, State.UNKNOWN, State.SENDING]
-        for entry in log.entries(day, wanted):
+        listed = f"{day}/correction-{number}" if number else day
+        for entry in log.entries(listed, wanted):
             tries = f"{entry.attempts} attempt{'s' if entry.attempts != 1 else ''}"
             line = f"{entry.state:<8} {entry.email}  {entry.updated}  {tries}  {entry.detail}"
             click.echo(printable(line))

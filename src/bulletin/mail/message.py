@@ -1,4 +1,5 @@
-"""The issue as an email: HTML (CSS inlined) and plain text from the same content, PDF attached."""
+"""The issue as an email, or one correction of it: HTML (CSS inlined) and plain text from the
+same content, the PDF attached."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import quote
 
 from bulletin.content import values
-from bulletin.content.model import Issue, Publication
+from bulletin.content.model import Erratum, Issue, Publication
 from bulletin.errors import ConfigError
 from bulletin.render.html import Theme, longdate
 from bulletin.render.plaintext import plain, wrap
@@ -74,17 +75,49 @@ def page_url(issue: Issue) -> str:
     return issue.url
 
 
-def subject(issue: Issue, test: bool = False) -> str:
-    """'China Industries: November 2, 2021', marked '[TEST] ' for a test send."""
-    return f"{'[TEST] ' if test else ''}{issue.publication.series}: {longdate(issue.date)}"
+def subject(issue: Issue, test: bool = False, erratum: Erratum | None = None) -> str:
+    """'China Industries: November 2, 2021', or for a correction of it 'Correction:
+    China Industries, November 2, 2021'; marked '[TEST] ' for a test send."""
+    test_mark = "[TEST] " if test else ""
+    day, series = longdate(issue.date), issue.publication.series
+    if erratum is not None:
+        return f"{test_mark}Correction: {series}, {day}"
+    return f"{test_mark}{series}: {day}"
 
 
-def render_html(issue: Issue, theme: Theme) -> str:
-    """The email-safe HTML body, CSS inlined (theme.css variables resolved, @media kept)."""
+def correction_url(issue: Issue, erratum: Erratum) -> str:
+    """The address of a correction on the issue's web page: its anchor."""
+    return f"{page_url(issue)}#{erratum.anchor}"
+
+
+def _template_values(issue: Issue, erratum: Erratum | None) -> dict[str, object]:
+    """What email.html and email.txt are given; for a correction, correction.html and
+    correction.txt are also given the erratum, its address, and the corrections before it."""
+    values: dict[str, object] = {
+        "issue": issue,
+        "page_url": page_url(issue),
+        "unsubscribe_url": PLACEHOLDER,
+    }
+    if erratum is not None:
+        values |= {
+            "erratum": erratum,
+            "correction_url": correction_url(issue, erratum),
+            "earlier": issue.errata[: erratum.number - 1],
+        }
+    return values
+
+
+def _template(erratum: Erratum | None, suffix: str) -> str:
+    return f"{'correction' if erratum else 'email'}.{suffix}"
+
+
+def render_html(issue: Issue, theme: Theme, erratum: Erratum | None = None) -> str:
+    """The email-safe HTML body of the issue (or of `erratum`, a correction of it), CSS
+    inlined (theme.css variables resolved, @media kept)."""
     import css_inline  # compiled; loaded only by the commands that send
 
-    template = theme.environment.get_template("email.html")
-    page = template.render(issue=issue, page_url=page_url(issue), unsubscribe_url=PLACEHOLDER)
+    template = theme.environment.get_template(_template(erratum, "html"))
+    page = template.render(_template_values(issue, erratum))
     css = theme.stylesheet("theme.css") + "\n" + theme.stylesheet("email.css")
     inliner = css_inline.CSSInliner(
         keep_at_rules=True,
@@ -95,12 +128,10 @@ def render_html(issue: Issue, theme: Theme) -> str:
     return inliner.inline(page)
 
 
-def render_text(issue: Issue, theme: Theme) -> str:
+def render_text(issue: Issue, theme: Theme, erratum: Erratum | None = None) -> str:
     """The plain-text alternative, from the same content as the HTML."""
-    template = theme.environment.get_template("email.txt")
-    text = template.render(
-        issue=issue, page_url=page_url(issue), unsubscribe_url=PLACEHOLDER, plain=plain, wrap=wrap
-    )
+    template = theme.environment.get_template(_template(erratum, "txt"))
+    text = template.render(_template_values(issue, erratum), plain=plain, wrap=wrap)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
@@ -117,7 +148,9 @@ def unsubscribe_url(template: str, email: str, secret: bytes) -> str:
 
 
 class Letter:
-    """One issue's email, composed and serialized once; `to()` makes each recipient's copy.
+    """One issue's email (or one correction's), composed and serialized once; `to()` makes
+    each recipient's copy. `issue_key` names it in the Message-ID: the issue's slug, and
+    `.correction-N` after it for a correction.
 
     Only four headers (To, Date, Message-ID, List-Unsubscribe) and the unsubscribe address in
     the two bodies differ between recipients: the rest, the PDF above all, is reused as bytes.
@@ -170,13 +203,19 @@ def folded_url_header(name: str, url: str, width: int = FOLD_WIDTH) -> bytes:
 
 
 def compose(
-    issue: Issue, settings: EmailSettings, theme: Theme, pdf: bytes, test: bool = False
+    issue: Issue,
+    settings: EmailSettings,
+    theme: Theme,
+    pdf: bytes,
+    test: bool = False,
+    erratum: Erratum | None = None,
 ) -> Letter:
-    """The issue's letter: headers shared by all recipients, both bodies, the PDF attached."""
+    """The issue's letter (or that of `erratum`, a correction of it): headers shared by all
+    recipients, both bodies, the PDF attached."""
     message = EmailMessage(policy=SMTP)
     message["From"] = settings.sender
     message["Reply-To"] = settings.reply_to
-    message["Subject"] = subject(issue, test)
+    message["Subject"] = subject(issue, test, erratum)
     message["List-Id"] = settings.list_id
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(_TEXT_SLOT.decode().strip() + "\n", cte="quoted-printable")
@@ -187,7 +226,9 @@ def compose(
     for part in message.walk():
         if part is not message:
             del part["MIME-Version"]
-    return Letter(message, render_text(issue, theme), render_html(issue, theme), issue.slug)
+    text, body = render_text(issue, theme, erratum), render_html(issue, theme, erratum)
+    key = f"{issue.slug}.{erratum.anchor}" if erratum else issue.slug
+    return Letter(message, text, body, key)
 
 
 def _quoted_printable(text: str) -> bytes:

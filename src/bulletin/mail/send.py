@@ -1,4 +1,5 @@
-"""Send an issue to its subscribers: at most once each, resumable, paced, retried with backoff."""
+"""Send an issue to its subscribers, or a correction of it to those who received it: at most
+once each, resumable, paced, retried with backoff."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bulletin.archive.history import How
-from bulletin.content.model import Issue
+from bulletin.content.model import Erratum, Issue
 from bulletin.diagnostics import has_errors
 from bulletin.errors import ConfigError, ContentError, DeliveryError, OutputError
 from bulletin.mail.mailing_list import HARD_BOUNCE
@@ -35,17 +36,20 @@ PREVIEW_SECRET = b"preview: not a real secret"
 
 @dataclass(frozen=True)
 class Edition:
-    """An issue ready to mail: checked, its PDF built, its letter composed."""
+    """An issue ready to mail: checked, its PDF built, its letter composed; or, with an
+    `erratum`, the letter of that correction of it (sent to those who received the issue)."""
 
     issue: Issue
     settings: EmailSettings
     letter: Letter
     secret: bytes
+    erratum: Erratum | None = None
 
     @property
     def key(self) -> str:
-        """The issue's name in the send log: its date."""
-        return self.issue.date.isoformat()
+        """Its name in the send log: the issue's date, `DATE/correction-N` for a correction."""
+        date = self.issue.date.isoformat()
+        return f"{date}/{self.erratum.anchor}" if self.erratum else date
 
     def message(self, subscriber: Subscriber, test: bool = False) -> bytes:
         url = unsubscribe_url(self.settings.unsubscribe_url, subscriber.email, self.secret)
@@ -59,6 +63,9 @@ class SendOptions:
     rate: messages per second at most (0: no limit). retries: further attempts after a
     temporary failure, `backoff` seconds before the first, doubling each time.
     pause_after: consecutive failed attempts that pause the run.
+    retry_failed, resend_unknown: also send to the failed, the unknown.
+    only_new: send to those not in the log at all, refusing when an earlier run left any
+    listed recipient pending.
     """
 
     rate: float = 0.0
@@ -67,6 +74,7 @@ class SendOptions:
     pause_after: int = 10
     retry_failed: bool = False
     resend_unknown: bool = False
+    only_new: bool = False
 
 
 @dataclass
@@ -98,9 +106,16 @@ class Summary:
 
 
 def prepare(
-    project: Project, date: dt.date, env: Mapping[str, str], real: bool, test: bool = False
+    project: Project,
+    date: dt.date,
+    env: Mapping[str, str],
+    real: bool,
+    test: bool = False,
+    correction: bool = False,
 ) -> Edition:
-    """The issue's edition for mailing; refuses when it fails its check or lacks its PDF.
+    """The issue's edition for mailing (with `correction`, its latest correction's); refuses
+    when it fails its check, lacks its PDF (or the PDF is older than its files), or has no
+    correction to mail.
 
     real: the transport delivers, so the unsubscribe secret is required (a rehearsal previews
     without). test: the subject is marked [TEST].
@@ -111,6 +126,7 @@ def prepare(
     if has_errors(checked.diagnostics):
         raise ContentError(checked.diagnostics)
     issue = checked.issues[date.isoformat()]
+    erratum = _latest_correction(project, issue) if correction else None
     settings = email_settings(
         issue.publication, project.shown(project.content / "publication.yaml")
     )
@@ -119,8 +135,21 @@ def prepare(
         pdf = _as_sent(project, issue, pdf)
     theme = Theme(project.templates)
     with theme.errors(project.shown):
-        letter = compose(issue, settings, theme, pdf, test)
-    return Edition(issue, settings, letter, _secret(env, real))
+        letter = compose(issue, settings, theme, pdf, test, erratum)
+    return Edition(issue, settings, letter, _secret(env, real), erratum)
+
+
+def _latest_correction(project: Project, issue: Issue) -> Erratum:
+    """The correction `send --correction` mails: the latest made."""
+    if not issue.errata:
+        raise ConfigError(
+            project.shown(project.issue_folder(issue.date)),
+            "the issue has no correction to mail",
+            "add a `corrections:` entry (date, text) to the item corrected, or to issue.md, "
+            f"then run 'bulletin build {issue.date.isoformat()}' (see docs/corrections.md)",
+            field="corrections",
+        )
+    return issue.errata[-1]
 
 
 def _built_pdf(project: Project, issue: Issue) -> Path:
@@ -186,17 +215,22 @@ def send_issue(
     options: SendOptions,
     reporter: Reporter,
 ) -> Summary:
-    """Mail the edition to every subscriber the log has not mailed: of the CSV file (path,
-    shown) when given, else of the list's confirmed subscribers. No suppressed address is
-    ever mailed.
+    """Mail the edition to every recipient the log has not mailed it: of the CSV file (path,
+    shown) when given, else of the list's confirmed subscribers; for a correction, those the
+    log has as sent the issue in a version without it. No suppressed address is ever mailed.
 
     A recipient is marked `sending` just before the relay can accept the message and `sent`
     once it did, so no crash can cause a second copy. Returns the summary, also when paused.
     """
     summary = Summary(found_unknown=log.begin(edition.key))
+    if edition.erratum is not None:
+        _list_received(edition, edition.erratum, log, summary)
+    else:
+        _list(subscribers, log, reporter, summary)
+    if options.only_new:
+        _refuse_left_pending(edition, log)
     if isinstance(transport, Outbox):
         transport.clear()
-    _list(subscribers, log, reporter, summary)
     log.enroll(edition.key)
     states = {State.PENDING}
     states |= {State.FAILED} if options.retry_failed else set()
@@ -243,6 +277,34 @@ def _list(
         problem(RowProblem(shown, subscriber.line, "email", message, "suppressed"))
 
     log.list(read_subscribers(path, shown, problem), duplicate, suppressed)
+
+
+def _list_received(edition: Edition, erratum: Erratum, log: SendLog, summary: Summary) -> None:
+    """List those who received the issue in a version before `erratum` (number + 1), so
+    without it; refuse when the issue was never sent."""
+    issue = edition.issue.date.isoformat()
+    if not log.counts(issue).get(State.SENT):
+        raise ConfigError(
+            "--correction",
+            f"{issue} was never sent: the send log has no recipient who received it",
+            f"a correction goes to those who received the issue: send the issue itself with "
+            f"'bulletin send {issue}'",
+        )
+    if suppressed := log.list_received(issue, erratum.number + 1):
+        summary.bad_rows["suppressed"] = suppressed
+
+
+def _refuse_left_pending(edition: Edition, log: SendLog) -> None:
+    """--only-new mails those not in the log: refuse when an earlier run left some of those
+    listed pending, which it would leave unmailed."""
+    if pending := log.left_pending(edition.key):
+        raise ConfigError(
+            "--only-new",
+            f"{pending} recipient(s) were left pending by an earlier run of {edition.key} "
+            "that stopped",
+            "resume it first: run the same command without --only-new (which mails them, "
+            "and those not in the send log yet)",
+        )
 
 
 def _tally(summary: Summary, before: dict[State, int], tried: set[State], total: int) -> None:
@@ -327,11 +389,13 @@ class _Run:
         self._finish(subscriber, State.FAILED, detail, attempts=0)
 
     def _commit(self, subscriber: Subscriber) -> _Commit:
-        return _Commit(self.log, self.edition.key, subscriber)
+        return _Commit(self.log, self.edition.key, subscriber, self.edition.issue.version)
 
     def _mark(self, subscriber: Subscriber, state: State, detail: str, attempts: int = 1) -> None:
-        """Record `state`, counting `attempts` more attempts (1: the one that just ended)."""
-        self.log.mark(self.edition.key, subscriber, state, detail, attempts=attempts)
+        """Record `state`, counting `attempts` more attempts (1: the one that just ended), with
+        the version of the issue sent."""
+        version = self.edition.issue.version
+        self.log.mark(self.edition.key, subscriber, state, detail, attempts, version)
 
     def _finish(self, subscriber: Subscriber, state: State, detail: str, attempts: int = 1) -> None:
         self._mark(subscriber, state, detail, attempts)
@@ -360,11 +424,13 @@ class _Run:
 
 @dataclass(frozen=True)
 class _Commit:
-    """Marks a recipient `sending` in the log: called right before the relay can accept."""
+    """Marks a recipient `sending` in the log, with the version of the issue sent: called
+    right before the relay can accept."""
 
     log: SendLog
     issue: str
     subscriber: Subscriber
+    version: int
 
     def __call__(self) -> None:
-        self.log.mark(self.issue, self.subscriber, State.SENDING)
+        self.log.mark(self.issue, self.subscriber, State.SENDING, version=self.version)

@@ -152,6 +152,43 @@ class SendLog:
         self.db.execute(_listed.delete().where(_suppressed()))
         self.db.commit()
 
+    def list_received(self, issue: str, below: int) -> int:
+        """Remember, for this run, every recipient the log has as sent `issue` in a version
+        below `below` (those who lack a correction made since), by address, read a page at a
+        time; leave out the suppressed since (unsubscribed, bounced, forgotten): how many."""
+        after = ""
+        while True:
+            page = self.db.execute(
+                select(recipients.c.key, recipients.c.email, recipients.c.name)
+                .where(
+                    recipients.c.issue == issue,
+                    recipients.c.state == State.SENT,
+                    recipients.c.version < below,
+                    recipients.c.key > after,
+                )
+                .order_by(recipients.c.key)
+                .limit(_PAGE)
+            ).all()
+            if not page:
+                break
+            after = page[-1].key
+            self._add([_row(Subscriber(0, email, name)) for _, email, name in page])
+        left_out: int = self.db.execute(_listed.delete().where(_suppressed())).rowcount
+        self.db.commit()
+        return left_out
+
+    def left_pending(self, issue: str) -> int:
+        """How many of the listed subscribers the log has as pending for `issue`: enrolled by
+        an earlier run that stopped before it mailed them."""
+        count = self.db.execute(
+            select(func.count())
+            .select_from(_listed)
+            .join(recipients, and_(recipients.c.issue == issue, recipients.c.key == _listed.c.key))
+            .where(recipients.c.state == State.PENDING)
+        ).scalar_one()
+        self.db.rollback()
+        return int(count)
+
     def _leave_out_suppressed(self, on_suppressed: Callable[[Subscriber, str], None]) -> None:
         found = self.db.execute(
             select(_listed.c.line, _listed.c.email, _listed.c.name, suppressions.c.reason)
@@ -218,9 +255,16 @@ class SendLog:
                 yield Subscriber(line, email, name)
 
     def mark(
-        self, issue: str, subscriber: Subscriber, state: State, detail: str = "", attempts: int = 0
+        self,
+        issue: str,
+        subscriber: Subscriber,
+        state: State,
+        detail: str = "",
+        attempts: int = 0,
+        version: int = 1,
     ) -> None:
-        """Record a recipient's new state (a no-op in a rehearsal).
+        """Record a recipient's new state, and the `version` of the issue this attempt sends
+        (`Issue.version`); a no-op in a rehearsal.
 
         A `sending` mark is on disk when this returns, even against a power loss (committed
         on PostgreSQL; with a full fsync on SQLite): lost, the recipient would look pending
@@ -234,7 +278,7 @@ class SendLog:
             self.db.exec_driver_sql("PRAGMA synchronous=FULL")
         statement = self.database.insert(recipients).values(
             issue=issue, key=subscriber.key, email=subscriber.email, name=subscriber.name,
-            state=state, attempts=attempts, detail=detail, updated=utc_now(),
+            state=state, attempts=attempts, detail=detail, updated=utc_now(), version=version,
         )  # fmt: skip
         self.db.execute(
             statement.on_conflict_do_update(
@@ -244,6 +288,7 @@ class SendLog:
                     "attempts": recipients.c.attempts + statement.excluded.attempts,
                     "detail": statement.excluded.detail,
                     "updated": statement.excluded.updated,
+                    "version": statement.excluded.version,
                 },
             )
         )
@@ -269,6 +314,18 @@ class SendLog:
         ).all()
         self.db.rollback()
         return {State(state): count for state, count in rows}
+
+    def corrections(self, issue: str) -> builtins.list[str]:
+        """The keys under which the log holds the mails of the corrections of `issue`
+        (`DATE/correction-N`), by number."""
+        keys = self.db.execute(
+            select(recipients.c.issue)
+            .where(recipients.c.issue.startswith(f"{issue}/correction-", autoescape=True))
+            .distinct()
+        ).scalars()
+        found = sorted(keys, key=lambda key: int(key.rsplit("-", 1)[1]))
+        self.db.rollback()
+        return found
 
     def entries(self, issue: str, states: Iterable[State]) -> Iterator[Entry]:
         """The recipients of `issue` in any of `states`, by address."""

@@ -8,7 +8,7 @@ import hashlib
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 
-SCHEMA = "0003"
+SCHEMA = "0004"
 """The revision of the newest migration: a database at it needs no migrating."""
 
 metadata = MetaData()
@@ -35,9 +35,13 @@ recipients = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("detail", Text, nullable=False, server_default=""),
     Column("updated", String(32), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
     Index("recipients_by_state", "issue", "state"),
 )
-"""The send log: each recipient's state for each issue (see `mail.sendlog.State`)."""
+"""The send log: each recipient's state for each issue (see `mail.sendlog.State`), and the
+version of the issue (`Issue.version`) the last attempt sent: 1 as first sent, one more per
+correction (a row of an older log, without it, is version 1). A correction's mail is a send
+of its own, under `DATE/correction-N`."""
 
 suppressions = Table(
     "suppressions",
