@@ -286,6 +286,6 @@ def test_an_issue_moved_to_another_date_keeps_its_old_addresses(project: Path):
     assert f"/issues/{SAMPLE}/ /issues/{new}/;\n" in nginx
     moved = (project / "build" / "issues" / SAMPLE / "index.html").read_text(encoding="utf-8")
     assert f'<link rel="canonical" href="https://bulletin.example.org/issues/{new}/">' in moved
-    kept = project / "build" / "issues" / SAMPLE / "versions" / "1" / f"china-industries-{SAMPLE}.pdf"
+    kept = project / "build" / "issues" / SAMPLE / "versions/1" / f"china-industries-{SAMPLE}.pdf"
     assert kept.read_bytes() == (project / "archive" / new / "v1.pdf").read_bytes()
     crawl_recorded(project)

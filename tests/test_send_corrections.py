@@ -144,6 +144,7 @@ def test_a_correction_reaches_exactly_those_who_received_the_issue_once(
         ok(bulletin(root, "send", SAMPLE, env=env))
         as_sent = attached(server.recorder.received[0].message)
         rebuilt(root, corrected)
+        corrected_pdf = pdf.read_bytes()
         subscribe(root, env, "dave@example.org")
         latecomer = ok(bulletin(root, "send", SAMPLE, "--only-new", env=env))
         mark = len(server.recorder.received)
@@ -175,7 +176,7 @@ def test_a_correction_reaches_exactly_those_who_received_the_issue_once(
     assert "1. Landmark carbon neutrality plan raises the stakes for local officials" in plain
     assert "Unsubscribe: https://bulletin.example.org/unsubscribe?email=anna@example.org" in plain
     new_pdf = attached(message)
-    assert new_pdf == pdf.read_bytes() != as_sent
+    assert new_pdf == corrected_pdf != as_sent
     assert AFTER in pdf_text(message, tmp_path) and BEFORE not in pdf_text(message, tmp_path)
     assert sorted(second_mails) == ["anna@example.org", "chen@example.net", "dave@example.org"]
     assert "the send log: skipped 1 rows (1 suppressed); 3 recipients listed" in second
@@ -193,9 +194,6 @@ def test_a_correction_reaches_exactly_those_who_received_the_issue_once(
     assert [line.split()[1] for line in log.splitlines()[3:]] == sorted(second_mails)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the PDF's errata note comes with the render branch of issue 12"
-)
 def test_the_attached_pdf_carries_the_correction(mail_project, corrected, certificate, tmp_path):
     root = mail_project
     with smtp_server(certificate) as server:
@@ -420,3 +418,45 @@ def _upgrade_to(connection, revision: str) -> None:
     config.set_main_option("script_location", str(Path(module.__file__).parent / "migrations"))
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def test_end_to_end_send_correct_build_and_mail_the_correction(certificate, tmp_path):
+    """The archive of record end to end, as an editor runs it: the issue is sent; a
+    correction is made and the site built; the page, the new PDF, the kept as-sent PDF and the
+    feed say so; the correction reaches exactly the issue's recipients, once."""
+    import feedparser
+
+    root = copy_project(tmp_path / "project")
+    readers = ["anna@example.org", "bob@example.org", "chen@example.net"]
+    kept_url = f"issues/{SAMPLE}/versions/1/china-industries-{SAMPLE}.pdf"
+    with smtp_server(certificate) as server:
+        env = {"BULLETIN_SMTP_URL": server.url(), "BULLETIN_UNSUBSCRIBE_SECRET": SECRET}
+        ok(bulletin(root, "build", env=env, timeout=300))
+        feed_before = feedparser.parse((root / "build" / "feed.xml").read_bytes())
+        subscribe(root, env, *readers)
+        ok(bulletin(root, "send", SAMPLE, env=env))
+        issue_mails = list(server.recorder.received)
+        as_sent = attached(issue_mails[0].message)
+        correct_item(root)
+        ok(bulletin(root, "build", env=env, timeout=300))
+        first = ok(bulletin(root, "send", SAMPLE, "--correction", env=env))
+        rerun = ok(bulletin(root, "send", SAMPLE, "--correction", env=env))
+        mails = corrections(server.recorder.received, len(issue_mails))
+    assert sorted(r.recipients[0] for r in issue_mails) == readers
+    assert (root / "archive" / SAMPLE / "v1.pdf").read_bytes() == as_sent
+    assert (root / "build" / kept_url).read_bytes() == as_sent
+    page = (root / "build" / "issues" / SAMPLE / "index.html").read_text(encoding="utf-8")
+    assert 'id="correction-1"' in page and FIRST in page and f'href="../../{kept_url}"' in page
+    new_pdf = root / "build" / "issues" / SAMPLE / f"china-industries-{SAMPLE}.pdf"
+    text = subprocess.run(["pdftotext", str(new_pdf), "-"], capture_output=True, text=True)
+    assert FIRST in " ".join(text.stdout.split()) and new_pdf.read_bytes() != as_sent
+    feed = feedparser.parse((root / "build" / "feed.xml").read_bytes())
+    entry = next(e for e in feed.entries if SAMPLE in e.link)
+    assert entry.updated.startswith("2021-11-05")
+    assert next(e for e in feed_before.entries if SAMPLE in e.link).updated < entry.updated
+    assert sorted(mails) == readers
+    assert all(attached(m) == new_pdf.read_bytes() for m in mails.values())
+    assert "sent 3, failed 0, skipped 0, unknown 0" in first
+    assert "sent 0, failed 0, skipped 3, unknown 0" in rerun
+    assert (root / "archive" / SAMPLE / "v2.pdf").read_bytes() == new_pdf.read_bytes()
+    assert (root / "archive" / SAMPLE / "v1.pdf").read_bytes() == as_sent
