@@ -1,9 +1,9 @@
 """The packages of src/bulletin are layers: a lower one never imports a higher one.
 
 shared (project, diagnostics, errors, report, secrets, write) < content < render < site;
-shared < store (the database) < mail < service (the subscriber web service); site, service <
-cli. The imports are read with `ast`, so an import inside a function counts as much as one at
-the top.
+shared < store (the database) < mail < service (the subscriber web service); content <
+links (link health, beside render); site, service, links < cli. The imports are read with
+`ast`, so an import inside a function counts as much as one at the top.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import pytest
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "bulletin"
 SHARED = {"project", "diagnostics", "errors", "report", "secrets", "write", "__init__"}
 FORBIDDEN = {
-    "shared": {"content", "render", "site", "store", "mail", "service", "cli"},
-    "content": {"render", "site", "store", "mail", "service", "cli"},
-    "render": {"site", "store", "mail", "service", "cli"},
-    "site": {"store", "mail", "service", "cli"},
-    "store": {"content", "render", "site", "mail", "service", "cli"},
-    "mail": {"site", "service", "cli"},
-    "service": {"site", "cli"},
+    "shared": {"content", "render", "site", "store", "mail", "service", "links", "cli"},
+    "content": {"render", "site", "store", "mail", "service", "links", "cli"},
+    "render": {"site", "store", "mail", "service", "links", "cli"},
+    "site": {"store", "mail", "service", "links", "cli"},
+    "store": {"content", "render", "site", "mail", "service", "links", "cli"},
+    "mail": {"site", "service", "links", "cli"},
+    "service": {"site", "links", "cli"},
+    "links": {"render", "site", "store", "mail", "service", "cli"},
     "cli": set(),
 }
 
@@ -57,7 +58,7 @@ MODULES = sorted(SOURCE.rglob("*.py"))
 
 def test_the_subsystems_are_packages():
     packages = {path.name for path in SOURCE.iterdir() if (path / "__init__.py").is_file()}
-    assert packages == {"cli", "content", "render", "site", "store", "mail", "service"}
+    assert packages == {"cli", "content", "render", "site", "store", "mail", "service", "links"}
     assert {layer_of(path) for path in MODULES} == set(FORBIDDEN)
 
 
