@@ -24,6 +24,8 @@ SNAPSHOTS = "/wayback/available"
 TAKEN = "20211102000000"
 ARCHIVE = f"http://web.archive.org/web/{TAKEN}/"
 """An archived copy of ADDRESS is ARCHIVE + ADDRESS, taken at TAKEN."""
+DROP = -1
+"""`Page.head` for a server that hangs up on HEAD."""
 HOLD_LIMIT = 1.0
 """The longest a held page waits for the other requests (so that a test always ends)."""
 
@@ -32,7 +34,8 @@ HOLD_LIMIT = 1.0
 class Page:
     """What the server answers at a path.
 
-    status: to GET (and HEAD, unless `head` says otherwise). location: the Location header.
+    status: to GET (and HEAD, unless `head` says otherwise; DROP: HEAD gets the connection
+    closed without an answer). location: the Location header.
     delay: seconds before answering. hold: answer only once this many requests are in flight
     (or after HOLD_LIMIT seconds).
     """
@@ -105,6 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
         if page.hold:
             self.server.record.hold(page.hold)
         time.sleep(page.delay)
+        if method == "HEAD" and page.head == DROP:
+            self.close_connection = True
+            return
         status = page.head if method == "HEAD" and page.head else page.status
         headers = {"Location": page.location} if page.location else {}
         self.reply(status, headers, b"<p>a page</p>" if method == "GET" else b"")

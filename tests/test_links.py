@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE_FOLDER, copy_project, edit, run
-from link_servers import ARCHIVE, SNAPSHOTS, Page, Server, closed_port, http_server, silent_server
+from link_servers import (
+    ARCHIVE,
+    DROP,
+    SNAPSHOTS,
+    Page,
+    Server,
+    closed_port,
+    http_server,
+    silent_server,
+)
 
 PAGES = {
     "/ok": Page(),
@@ -318,3 +327,66 @@ def test_a_file_that_cannot_be_read_is_reported_as_check_does(tmp_path: Path):
     )
     assert result.stdout.strip() in check.stdout.splitlines()
     assert web.record.requests == {("HEAD", "/b"): 1}  # the other files' links are checked
+
+
+def test_a_server_that_hangs_up_on_head_is_asked_with_get(tmp_path: Path):
+    with http_server({"/a": Page(head=DROP), "/b": Page(head=501), "/c": Page(head=400)}) as web:
+        root = project_linking(tmp_path / "project", web.url("/a"), web.url("/b"), web.url("/c"))
+        result = run(root, "links", "--snapshots", web.url(SNAPSHOTS))
+    assert (result.returncode, result.stdout) == (0, "")
+    assert web.record.requests == {
+        (method, path): 1 for method in ("HEAD", "GET") for path in ("/a", "/b", "/c")
+    }
+
+
+def test_the_links_of_every_part_of_a_body_are_found_at_their_lines(project: Path):
+    """In process: notes, tables, sidebars, figures' source lines, reference definitions and
+    autolinks; not mailto:, anchors, relative links or images."""
+    from bulletin.content.read import read_project
+    from bulletin.links.collect import collect
+    from bulletin.project import find_project
+
+    body = [
+        "A note.[^w]",  # line 41
+        "",
+        "| Table | Link |",
+        "| --- | --- |",
+        "| row | [cell](https://table.example.org/) |",  # 45
+        "",
+        "::: sidebar More",
+        "- [in a sidebar](https://sidebar.example.org/#part)",  # 48
+        ":::",
+        "",
+        "See [the reference][ref], <https://auto.example.org/>, [mail](mailto:a@example.org), "
+        "[here](#top), [up](../x).",  # 51
+        "",
+        "[ref]: https://reference.example.org/",  # 53
+        "",
+        "[^w]: A note citing [a page](https://note.example.org/) and "
+        "[the same sidebar](https://sidebar.example.org/).",  # 55
+    ]
+    with (project / FIRST).open("a", encoding="utf-8") as file:
+        file.write("\n" + "\n".join(body) + "\n")
+    found = find_project(project)
+    links = collect(read_project(found, [found.issues / "2021-11-02"]))
+    places = {link.url: [(p.path, p.line, p.written) for p in link.places] for link in links}
+    first, second = str(FIRST), str(SECOND)
+    assert places == {
+        "http://www.gov.cn/zhengce/2021-10/10/content_5641727.htm": [
+            (second, 7, "http://www.gov.cn/zhengce/2021-10/10/content_5641727.htm")
+        ],
+        "http://www.gov.cn/zhengce/2021-10/24/content_5644613.htm": [
+            (first, 7, "http://www.gov.cn/zhengce/2021-10/24/content_5644613.htm")
+        ],
+        "http://www.gov.cn/zhengce/content/2021-10/26/content_5644984.htm": [
+            (first, 23, "http://www.gov.cn/zhengce/content/2021-10/26/content_5644984.htm")
+        ],
+        "https://table.example.org/": [(first, 45, "https://table.example.org/")],
+        "https://sidebar.example.org/": [
+            (first, 48, "https://sidebar.example.org/#part"),
+            (first, 55, "https://sidebar.example.org/"),
+        ],
+        "https://auto.example.org/": [(first, 51, "https://auto.example.org/")],
+        "https://reference.example.org/": [(first, 53, "https://reference.example.org/")],
+        "https://note.example.org/": [(first, 55, "https://note.example.org/")],
+    }
