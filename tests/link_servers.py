@@ -26,7 +26,7 @@ ARCHIVE = f"http://web.archive.org/web/{TAKEN}/"
 """An archived copy of ADDRESS is ARCHIVE + ADDRESS, taken at TAKEN."""
 DROP = -1
 """`Page.head` for a server that hangs up on HEAD."""
-HOLD_LIMIT = 1.0
+HOLD_LIMIT = 2.0
 """The longest a held page waits for the other requests (so that a test always ends)."""
 
 

@@ -222,7 +222,9 @@ def project_linking(root: Path, *urls: str) -> Path:
 
 
 def test_at_most_two_requests_at_a_time_to_one_host(tmp_path: Path):
-    held = {f"/held/{n}": Page(hold=3) for n in range(4)}  # answered once 3 are in flight
+    held = {
+        f"/held/{n}": Page(hold=3) for n in range(3)
+    }  # answered once 3 are in flight, or after 2 s
     with http_server(held) as web:
         root = project_linking(tmp_path / "project", *map(web.url, held))
         result = run(root, "links", "--snapshots", web.url(SNAPSHOTS))
