@@ -50,6 +50,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/site.py
 	$(BIN)/python benchmarks/send.py
 	$(BIN)/python benchmarks/subscribers.py
+	$(BIN)/python benchmarks/links.py
 
 setup: system-packages $(STAMP) $(AXE) $(VALIDATORS)
 

@@ -1,7 +1,7 @@
 """The `bulletin` command line: a thin skin over the library; heavy imports happen per command.
 
 The group and the entry point are here; the commands are in `content` (check, build, new),
-`website` (serve, publish) and `mail` (send, send-log).
+`website` (serve, publish), `mail` (send, send-log) and `links` (links).
 """
 
 from __future__ import annotations
@@ -106,6 +106,6 @@ def main() -> None:
         sys.exit(2)
 
 
-from bulletin.cli import content, mail, subscribers, website  # noqa: E402  (they register)
+from bulletin.cli import content, links, mail, subscribers, website  # noqa: E402  (they register)
 
-__all__ = ["cli", "content", "mail", "main", "subscribers", "website"]
+__all__ = ["cli", "content", "links", "mail", "main", "subscribers", "website"]

@@ -94,6 +94,23 @@ def printed_labels(**given: str) -> Mapping[str, str]:
     return DEFAULT_LABELS | given
 
 
+WAYBACK_AVAILABILITY = "https://archive.org/wayback/available"
+"""The Wayback Machine's availability API: `?url=ADDRESS` answers with its closest copy."""
+
+
+@dataclass(frozen=True)
+class LinkChecks:
+    """The `links` group of publication.yaml: how `bulletin links` checks external links.
+
+    snapshots: the availability API asked for an archived copy of a dead link.
+    timeout: seconds to wait for each answer. per_host: requests at a time to one host.
+    """
+
+    snapshots: str = WAYBACK_AVAILABILITY
+    timeout: int = 10
+    per_host: int = 2
+
+
 @dataclass(frozen=True)
 class Publication:
     """Series-wide settings from publication.yaml; `base_url` always ends with a slash."""
@@ -109,6 +126,7 @@ class Publication:
     subscribers: Subscriptions | None = None
     favicon: str = ""
     """The site's icon, a file named from content/ ('' for the theme's favicon.svg)."""
+    links: LinkChecks = field(default_factory=LinkChecks)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/") + "/")

@@ -55,6 +55,16 @@ def not_before_issue(what: str) -> Rule:
     return rule
 
 
+def at_least(least: int, unit: str) -> Rule:
+    """A number must be `least` or more (of `unit`, e.g. "second")."""
+
+    def rule(value: int, context: Context) -> Iterator[str]:
+        if value < least:
+            yield f"{value} is too few: give at least {least} {unit}{'s' if least > 1 else ''}"
+
+    return rule
+
+
 def same_as_folder(value: dt.date, context: Context) -> Iterator[str]:
     """An issue's date is the name of its folder."""
     if value.isoformat() != context.folder:

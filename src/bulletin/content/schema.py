@@ -236,6 +236,39 @@ PUBLICATION = (
             ),
         ),
     ),
+    Field(
+        "links",
+        Kind.MAPPING,
+        "how `bulletin links` checks the external links of issues (see docs/links.md)",
+        required=False,
+        model=model.LinkChecks,
+        fields=(
+            Field(
+                "snapshots",
+                Kind.URL,
+                "availability API of the snapshot service asked for an archived copy of a dead "
+                f"link (default: the Wayback Machine's, {model.WAYBACK_AVAILABILITY})",
+                required=False,
+                example=model.WAYBACK_AVAILABILITY,
+            ),
+            Field(
+                "timeout",
+                Kind.INTEGER,
+                "seconds to wait for each answer of a server (default: 10)",
+                required=False,
+                example=10,
+                rules=(rules.at_least(1, "second"),),
+            ),
+            Field(
+                "per_host",
+                Kind.INTEGER,
+                "requests at a time to one host (default: 2)",
+                required=False,
+                example=2,
+                rules=(rules.at_least(1, "request"),),
+            ),
+        ),
+    ),
 )
 
 CORRECTION = (
