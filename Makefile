@@ -51,6 +51,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/send.py
 	$(BIN)/python benchmarks/subscribers.py
 	$(BIN)/python benchmarks/links.py
+	$(BIN)/python benchmarks/archive.py
 
 setup: system-packages $(STAMP) $(AXE) $(VALIDATORS)
 
