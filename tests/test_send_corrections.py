@@ -313,6 +313,7 @@ def test_the_refusals_of_send_correction(mail_project, corrected):
     stale = bulletin(root, "send", SAMPLE, "--correction", env=env)
     rebuilt(root, corrected)
     never = bulletin(root, "send", SAMPLE, "--correction", env=env)
+    assert not (root / "archive").exists()  # nothing went out, so nothing is recorded
     (root / "subscribers.csv").write_text("email\nanna@example.org\n", encoding="utf-8")
     with_to = bulletin(root, "send", SAMPLE, "--correction", "--to", "subscribers.csv", env=env)
     clashes = [

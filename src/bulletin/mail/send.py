@@ -132,7 +132,7 @@ def prepare(
     )
     pdf = _built_pdf(project, issue).read_bytes()
     if real and not test:
-        pdf = _as_sent(project, issue, pdf)
+        pdf = _as_sent(project, issue, pdf, correction)
     theme = Theme(project.templates)
     with theme.errors(project.shown):
         letter = compose(issue, settings, theme, pdf, test, erratum)
@@ -170,14 +170,20 @@ def _built_pdf(project: Project, issue: Issue) -> Path:
     return pdf
 
 
-def _as_sent(project: Project, issue: Issue, built: bytes) -> bytes:
+def _as_sent(project: Project, issue: Issue, built: bytes, correction: bool) -> bytes:
     """The PDF that goes out: this version's as first sent or published, kept byte for byte
-    in the archive; the built one when this version goes out now (recorded, then sent)."""
-    from bulletin.archive.record import kept_pdf, record_issue
+    in the archive; the built one when this version goes out now (recorded, then sent). A
+    correction's mail records its version only when an earlier one was sent: otherwise the
+    send refuses, and nothing went out."""
+    from bulletin.archive.record import kept_pdf, read_record, record_issue
 
+    name = issue.date.isoformat()
+    record = read_record(project, name)
+    if correction and not (record and any(v.how is How.SENT for v in record.versions)):
+        return built
     if record_issue(project, issue, How.SENT, built) is not None:
         return built
-    return kept_pdf(project, issue.version, issue.date.isoformat()).read_bytes()
+    return kept_pdf(project, issue.version, name).read_bytes()
 
 
 def _secret(env: Mapping[str, str], real: bool) -> bytes:
