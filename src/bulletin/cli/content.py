@@ -1,4 +1,4 @@
-"""Commands on the content: check issues, build them, start a new one."""
+"""Commands on the content: check issues, build them, start a new one, export one."""
 
 from __future__ import annotations
 
@@ -149,3 +149,35 @@ def _name_items(folder: str, namings: list[Naming]) -> None:
             "edit its files, or pick another date",
             err=True,
         )
+
+
+@cli.command()
+@click.argument("date", metavar="DATE")
+@click.option(
+    "--docx",
+    "as_docx",
+    is_flag=True,
+    required=True,
+    help="Export as a Word file (.docx) for reviewers; the only format so far.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it (default: build/issues/DATE/SLUG.docx).",
+)
+@click.pass_obj
+def export(session: Session, date: str, as_docx: bool, output: Path | None) -> None:
+    """Export a checked issue as a Word file for reviewers outside the team.
+
+    Refuses, printing the check's problems, when the issue has errors. Every field of the
+    issue is kept in the file (headings, named styles, footnotes: docs/importing.md), so that
+    it can be edited in Word and imported again.
+    """
+    from bulletin.project import parse_date
+    from bulletin.render.docx import export_docx
+
+    start = time.perf_counter()
+    path = export_docx(session.project, parse_date(date), output)
+    size = path.stat().st_size
+    click.echo(f"wrote {session.project.shown(path)} ({_size(size)})")
+    click.echo(f"exported in {time.perf_counter() - start:.2f} s", err=True)
