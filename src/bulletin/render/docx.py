@@ -83,7 +83,8 @@ def render_docx(issue: Issue, folder: Path) -> bytes:
                 extra_args=[f"--resource-path={folder}"],
             )
         except RuntimeError as error:
-            raise OutputError("pandoc", f"cannot write the Word file: {error}", "") from None
+            fix = "check that the issue's figures open, and that pypandoc-binary is installed"
+            raise OutputError("pandoc", f"cannot write the Word file: {error}", fix) from None
         return out.read_bytes()
 
 
