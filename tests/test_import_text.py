@@ -18,7 +18,7 @@ from bulletin.cli import cli
 from bulletin.content.model import Issue
 from bulletin.content.validate import check
 from bulletin.project import Project
-from conftest import REPO, SAMPLE, SAMPLE_FOLDER, copy_project
+from conftest import REPO, SAMPLE, SAMPLE_FOLDER, SampleBuild, copy_project
 
 REFERENCE = next(
     (
@@ -154,6 +154,25 @@ def test_text_it_cannot_place_is_reported_with_its_line(tmp_path: Path):
     assert f"{source}:3: warning: MERICS Top 5: not placed, left out: A stray line" in result.output
     issue = (root / "content/issues/2021-12-01/top/01-a-headline.md").read_text(encoding="utf-8")
     assert "name_zh: 一个计划\n" in issue and "date: 2021-10-01\n" in issue
+
+
+def test_the_built_pdf_imports_with_the_sample_facts(
+    tmp_path: Path, sample: Issue, sample_build: SampleBuild
+):
+    issue, result = imported(tmp_path, sample_build.pdf)
+    assert [item.title for item in issue.top] == [item.title for item in sample.top]
+    assert facts(issue) == facts(sample)
+    assert [item.policy.name for item in issue.top] == [item.policy.name for item in sample.top]
+    assert [str(s) for s in sample_sidebar_titles(issue)] == sample_sidebar_titles(sample)
+    assert "warning" not in result.output
+
+
+def sample_sidebar_titles(issue: Issue) -> list[str]:
+    return [
+        t
+        for item in issue.top
+        for t in re.findall(r'<aside[^>]*aria-label="([^"]*)"', str(item.comment.web))
+    ]
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ from bulletin.content.read import read_project
 from bulletin.content.validate import validate
 from bulletin.errors import ConfigError, ContentError
 from bulletin.importing.draft import Draft, Finding, write_issue
+from bulletin.importing.pdf import pdf_lines, pdf_text
 from bulletin.importing.people import add_to_registries, match
-from bulletin.importing.text import Masthead, read_text
+from bulletin.importing.text import Line, Masthead, read_lines
 from bulletin.project import Project
 
 SUFFIXES = (".txt", ".pdf")
@@ -32,8 +33,8 @@ def import_issue(project: Project, source: Path, date: dt.date, add: bool = Fals
     """Write the issue of `date` from `source` (.txt or .pdf); `add`: write the proposed
     people and bodies into the registries too."""
     publication = _publication(project)
-    text = source_text(source)
-    draft = read_text(text, publication.labels, _masthead(publication), date)
+    lines = source_lines(source, publication)
+    draft = read_lines(lines, publication.labels, _masthead(publication), date)
     if not draft.top:
         raise ConfigError(
             str(source),
@@ -49,8 +50,9 @@ def import_issue(project: Project, source: Path, date: dt.date, add: bool = Fals
     return Imported(tuple(written), draft.findings + proposals)
 
 
-def source_text(source: Path) -> str:
-    """The text of the file to import, or a one-line error."""
+def source_lines(source: Path, publication: Publication) -> list[Line]:
+    """The numbered lines of the file to import, a PDF's in the plain-text layout, or a
+    one-line error."""
     suffix = source.suffix.lower()
     if suffix == ".docx":
         raise ConfigError(str(source), "importing Word files is not there yet", "see issue 13")
@@ -60,10 +62,12 @@ def source_text(source: Path) -> str:
         )
     if not source.is_file():
         raise ConfigError(str(source), "no such file", "check the path")
-    text = _pdf_text(source) if suffix == ".pdf" else _plain_text(source)
+    text = pdf_text(source) if suffix == ".pdf" else _plain_text(source)
     if not text.strip():
         raise ConfigError(str(source), "the file holds no text", "give the issue's text")
-    return text
+    if suffix == ".pdf":
+        return pdf_lines(text, publication.labels, f"{publication.series} |")
+    return [Line(n, raw.strip()) for n, raw in enumerate(text.splitlines(), start=1)]
 
 
 def _plain_text(source: Path) -> str:
@@ -73,12 +77,6 @@ def _plain_text(source: Path) -> str:
         raise ConfigError(
             str(source), f"not UTF-8 text (byte {error.start})", "save it as UTF-8"
         ) from None
-
-
-def _pdf_text(source: Path) -> str:
-    from bulletin.importing.pdf import pdf_text
-
-    return pdf_text(source)
 
 
 def _publication(project: Project) -> Publication:
@@ -92,4 +90,4 @@ def _masthead(publication: Publication) -> Masthead:
     return Masthead(publication.series, publication.publisher.name)
 
 
-__all__ = ["Draft", "Imported", "import_issue", "source_text"]
+__all__ = ["Draft", "Imported", "import_issue", "source_lines"]

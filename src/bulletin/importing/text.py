@@ -37,6 +37,7 @@ PLAIN_SOURCES = re.compile(r"\s*\(((?:[^()]+ \([A-Z]{2}\)(?:; )?)+)\)\.?$")
 MARKDOWN_SOURCE = re.compile(r"\[(?P<label>.+?) \\?\((?P<tag>[A-Z]{2})\\?\)\]\((?P<url>[^)]*)\)")
 PLAIN_SOURCE = re.compile(r"(?P<label>.+?) \((?P<tag>[A-Z]{2})\)")
 PLACEHOLDER_LINK = re.compile(r"\[([^\]]+)\]\(#\)")
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 TAGS = {tag: code for code, tag in LANGUAGES.items()}
 
 
@@ -62,7 +63,16 @@ def read_text(text: str, labels: Mapping[str, str], masthead: Masthead, date: dt
     labels: the publication's printed labels (`top`, `comment`, ...). date: the issue's date,
     which gives the year of the Worth-noting items.
     """
-    parts = _parts(text, labels)
+    lines = [Line(n, raw.strip()) for n, raw in enumerate(text.splitlines(), start=1)]
+    return read_lines(lines, labels, masthead, date)
+
+
+def read_lines(
+    lines: list[Line], labels: Mapping[str, str], masthead: Masthead, date: dt.date
+) -> Draft:
+    """The draft of the issue in `lines` (stripped, numbered as in the source; a blank one
+    ends a paragraph), as `read_text`."""
+    parts = _parts(lines, labels)
     reader = _Reader(labels, date)
     reader.masthead(parts.get("", []), masthead)
     top = reader.top(parts.get("top", []))
@@ -72,14 +82,13 @@ def read_text(text: str, labels: Mapping[str, str], masthead: Masthead, date: dt
     return Draft(authors, editors, top, news, tuple(reader.findings))
 
 
-def _parts(text: str, labels: Mapping[str, str]) -> dict[str, list[Line]]:
+def _parts(lines: list[Line], labels: Mapping[str, str]) -> dict[str, list[Line]]:
     """The lines of each part of the issue, by the label that opens it ('' before the first);
     blank lines are kept as empty ones, since they end paragraphs."""
     openers = {labels[key].casefold(): key for key in SECTIONS}
     parts: dict[str, list[Line]] = {"": []}
     current = ""
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = Line(number, raw.strip())
+    for line in lines:
         if line.text.casefold() in openers:
             current = openers[line.text.casefold()]
             parts.setdefault(current, [])
@@ -94,10 +103,21 @@ def paragraphs(lines: list[Line]) -> Iterator[Line]:
     run: list[Line] = []
     for line in [*lines, Line(0, "")]:
         if run and (not line.text or BULLET.fullmatch(line.text)):
-            yield Line(run[0].number, " ".join(part.text for part in run))
+            yield Line(run[0].number, joined(run))
             run = []
         if line.text:
             run.append(line)
+
+
+def joined(run: list[Line]) -> str:
+    """Lines of a paragraph joined by spaces; not between Chinese characters, nor after a word
+    broken at a hyphen (Chengdu-/Chongqing)."""
+    text = run[0].text
+    for line in run[1:]:
+        close = CJK.match(text[-1:]) and CJK.match(line.text[:1])
+        broken = re.search(r"[A-Za-z]-$", text) and line.text[:1].isupper()
+        text += line.text if close or broken else f" {line.text}"
+    return text
 
 
 def _date(text: str, issue: dt.date) -> dt.date:
@@ -150,7 +170,7 @@ class _Reader:
     def masthead(self, lines: list[Line], masthead: Masthead) -> None:
         """Check the first page's lines: the date, series, publisher and authors are known."""
         known = {masthead.series.casefold(), masthead.publisher.casefold()}
-        for line in paragraphs(lines):
+        for line in (line for line in lines if line.text):
             dated = re.fullmatch(r"[A-Za-z]+ \d{1,2}, \d{4}", line.text)
             if not (dated or line.text.casefold() in known or line.text.isupper()):
                 self.unplaced(line, "masthead")
@@ -304,7 +324,7 @@ class _Reader:
         index = 0
         while index < len(named):
             line, after = named[index], named[index + 1] if index + 1 < len(named) else None
-            if line.text.endswith(":") and after and "@" in after.text:
+            if after and re.fullmatch(r"\S+@\S+", after.text):
                 index += 2  # the contact and its address: publication.yaml has them
             elif line.text.endswith(":") and after:
                 editors.append((line.text[:-1], after, []))
