@@ -175,6 +175,14 @@ def sample_sidebar_titles(issue: Issue) -> list[str]:
     ]
 
 
+@needs_reference
+def test_a_date_unlike_the_masthead_is_reported(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    result = run_import(root, str(REFERENCE), "--date", "2021-12-01")
+    assert f"{REFERENCE}:4: warning: masthead: dated " in result.output
+    assert "imported as 2021-12-01" in result.output
+
+
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [

@@ -172,7 +172,10 @@ class _Reader:
         known = {masthead.series.casefold(), masthead.publisher.casefold()}
         for line in (line for line in lines if line.text):
             dated = re.fullmatch(r"[A-Za-z]+ \d{1,2}, \d{4}", line.text)
-            if not (dated or line.text.casefold() in known or line.text.isupper()):
+            if dated and _date(line.text.title(), self.date) != self.date:
+                message = f"masthead: dated {line.text}, imported as {self.date.isoformat()}"
+                self.findings.append(Finding(line.number, message))
+            elif not (dated or line.text.casefold() in known or line.text.isupper()):
                 self.unplaced(line, "masthead")
 
     def top(self, lines: list[Line]) -> tuple[TopItem, ...]:
