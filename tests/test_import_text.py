@@ -163,16 +163,17 @@ def test_the_built_pdf_imports_with_the_sample_facts(
     assert [item.title for item in issue.top] == [item.title for item in sample.top]
     assert facts(issue) == facts(sample)
     assert [item.policy.name for item in issue.top] == [item.policy.name for item in sample.top]
-    assert [str(s) for s in sample_sidebar_titles(issue)] == sample_sidebar_titles(sample)
+    assert sidebar_titles(issue) == sidebar_titles(sample)
+    assert [i.at_a_glance.web for i in issue.top] == [i.at_a_glance.web for i in sample.top]
+    news = [[item.text for item in group.items] for group in issue.worth_noting]
+    assert news == [[item.text for item in group.items] for group in sample.worth_noting]
     assert "warning" not in result.output
 
 
-def sample_sidebar_titles(issue: Issue) -> list[str]:
-    return [
-        t
-        for item in issue.top
-        for t in re.findall(r'<aside[^>]*aria-label="([^"]*)"', str(item.comment.web))
-    ]
+def sidebar_titles(issue: Issue) -> list[str]:
+    """The title of each sidebar of the issue's items, as the page labels its box."""
+    web = "".join(str(item.comment.web) for item in issue.top)
+    return re.findall(r'<aside[^>]*aria-label="([^"]*)"', web)
 
 
 @needs_reference

@@ -10,12 +10,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bulletin.errors import ConfigError
-from bulletin.importing.text import BULLET, Line
+from bulletin.importing.text import BULLET, CJK, Line
 
 FACTS = ("policy_name", "issuing_bodies", "issuing_body", "date")
 """The labels of the facts panel, each printed alone above its value."""
 LIST_ITEM = re.compile(r"(\d+)\. \S.*")
 SENTENCE_END = re.compile(r"[.!?:)”\"]$")
+QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+TYPOGRAPHIC = re.compile(f"(?<!{CJK.pattern})[\u2018\u2019\u201c\u201d](?!{CJK.pattern})")
 FULL = 0.85
 """A line shorter than this share of the page's text width, ending a sentence, ends its
 paragraph (pdftotext leaves no blank line between the paragraphs of a section)."""
@@ -51,18 +53,27 @@ def _without_footers(lines: list[Line], footer: str) -> list[Line]:
     """The lines without each page's footer and number, nor the blank lines around them, so
     that a paragraph split by a page break reads on."""
     kept: list[Line] = []
-    skip = 0
+    skip, footed = 0, False
     for index, line in enumerate(lines):
         if line.text.startswith(footer):
             while kept and not kept[-1].text:
                 kept.pop()
             rest = [other.text for other in lines[index + 1 : index + 4]]
             skip = next((i + 1 for i, t in enumerate(rest) if t.isdigit()), 0)
+            footed = True
         elif skip:
             skip -= 1
-        elif line.text or (kept and kept[-1].text):
-            kept.append(line)
+        elif line.text or not (footed or (kept and not kept[-1].text)):
+            kept.append(_plain_quotes(line))
+            footed = False
     return kept
+
+
+def _plain_quotes(line: Line) -> Line:
+    """The line with the typographic quotes bulletin prints as the straight ones its sources
+    hold (it makes them typographic again when it prints); those beside a Chinese character
+    are Chinese text's own, kept."""
+    return Line(line.number, TYPOGRAPHIC.sub(lambda q: q[0].translate(QUOTES), line.text))
 
 
 def _paragraphs_apart(lines: list[Line], labels: Mapping[str, str]) -> list[Line]:
