@@ -1,7 +1,8 @@
 """The `bulletin` command line: a thin skin over the library; heavy imports happen per command.
 
 The group and the entry point are here; the commands are in `content` (check, build, new),
-`website` (serve, publish), `mail` (send, send-log) and `links` (links).
+`website` (serve, publish), `mail` (send, send-log), `links` (links) and `importing`
+(import).
 """
 
 from __future__ import annotations
@@ -106,6 +107,13 @@ def main() -> None:
         sys.exit(2)
 
 
-from bulletin.cli import content, links, mail, subscribers, website  # noqa: E402  (they register)
+from bulletin.cli import (  # noqa: E402  (they register)
+    content,
+    importing,
+    links,
+    mail,
+    subscribers,
+    website,
+)
 
-__all__ = ["cli", "content", "links", "mail", "main", "subscribers", "website"]
+__all__ = ["cli", "content", "importing", "links", "mail", "main", "subscribers", "website"]

@@ -1,0 +1,1 @@
+"""Bring issues in from outside: a back catalogue's PDFs and plain text."""

@@ -1,0 +1,93 @@
+"""Import an issue from a file: read it into a draft (plain text, or a PDF's text), match its
+people and bodies to the registries, write the issue folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from bulletin.content.model import Publication
+from bulletin.content.read import read_project
+from bulletin.content.validate import validate
+from bulletin.errors import ConfigError, ContentError
+from bulletin.importing.draft import Draft, Finding, write_issue
+from bulletin.importing.pdf import pdf_lines, pdf_text
+from bulletin.importing.people import add_to_registries, match
+from bulletin.importing.text import Line, Masthead, read_lines
+from bulletin.project import Project
+
+SUFFIXES = (".txt", ".pdf")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did. written: the files written, issue and registries. findings: what
+    the source's reading reports and the proposed registry entries, by source line."""
+
+    written: tuple[Path, ...]
+    findings: tuple[Finding, ...]
+
+
+def import_issue(project: Project, source: Path, date: dt.date, add: bool = False) -> Imported:
+    """Write the issue of `date` from `source` (.txt or .pdf); `add`: write the proposed
+    people and bodies into the registries too."""
+    publication = _publication(project)
+    lines = source_lines(source, publication)
+    draft = read_lines(lines, publication.labels, _masthead(publication), date)
+    if not draft.top:
+        raise ConfigError(
+            str(source),
+            f"no Top-5 item found (no line '{publication.labels['top']}' followed by "
+            "'1. Headline')",
+            "import an issue laid out like the reference (see docs/importing.md)",
+        )
+    matched = match(project, draft)
+    written = write_issue(project, date, matched.draft)
+    if add and matched.proposals:
+        written += add_to_registries(project, matched.proposals)
+    proposals = () if add else tuple(p.finding for p in matched.proposals)
+    return Imported(tuple(written), draft.findings + proposals)
+
+
+def source_lines(source: Path, publication: Publication) -> list[Line]:
+    """The numbered lines of the file to import, a PDF's in the plain-text layout, or a
+    one-line error."""
+    suffix = source.suffix.lower()
+    if suffix == ".docx":
+        raise ConfigError(str(source), "importing Word files is not there yet", "see issue 13")
+    if suffix not in SUFFIXES:
+        raise ConfigError(
+            str(source), f"cannot import a {suffix or 'file without suffix'}", "give a .txt or .pdf"
+        )
+    if not source.is_file():
+        raise ConfigError(str(source), "no such file", "check the path")
+    text = pdf_text(source) if suffix == ".pdf" else _plain_text(source)
+    if not text.strip():
+        raise ConfigError(str(source), "the file holds no text", "give the issue's text")
+    if suffix == ".pdf":
+        return pdf_lines(text, publication.labels, f"{publication.series} |")
+    return [Line(n, raw.strip()) for n, raw in enumerate(text.splitlines(), start=1)]
+
+
+def _plain_text(source: Path) -> str:
+    try:
+        return source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            str(source), f"not UTF-8 text (byte {error.start})", "save it as UTF-8"
+        ) from None
+
+
+def _publication(project: Project) -> Publication:
+    checked = validate(read_project(project, []))
+    if checked.publication is None:
+        raise ContentError(checked.diagnostics)
+    return checked.publication
+
+
+def _masthead(publication: Publication) -> Masthead:
+    return Masthead(publication.series, publication.publisher.name)
+
+
+__all__ = ["Draft", "Imported", "import_issue", "source_lines"]
