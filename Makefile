@@ -52,6 +52,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/subscribers.py
 	$(BIN)/python benchmarks/links.py
 	$(BIN)/python benchmarks/archive.py
+	$(BIN)/python benchmarks/importing.py
 
 setup: system-packages $(STAMP) $(AXE) $(VALIDATORS)
 
