@@ -74,7 +74,8 @@ class Sidebar:
 @dataclass(frozen=True)
 class TopItem:
     """One Top-5 item: headline, policy, and its two sections as Markdown (the comment's
-    sidebars apart)."""
+    sidebars apart). anchor: the file name's part after the rank, when the source gives it
+    ('' : made from the headline)."""
 
     rank: int
     title: str
@@ -82,6 +83,7 @@ class TopItem:
     at_a_glance: str
     comment: str
     sidebars: tuple[Sidebar, ...] = ()
+    anchor: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,9 @@ def _item_names(top: Path, items: tuple[TopItem, ...]) -> list[str]:
     each anchor unlike the others; NN-item-N.md for a headline with no letter or digit."""
     scaffolded = {top / f"{i.rank:02d}-item-{i.rank}.md": i.title for i in items}
     found = {naming.path: naming.name for naming in namings(scaffolded, scaffolded)}
-    return [found.get(path) or path.name for path in scaffolded]
+    named = [found.get(path) or path.name for path in scaffolded]
+    anchored = [f"{i.rank:02d}-{i.anchor}.md" if i.anchor else "" for i in items]
+    return [given or made for given, made in zip(anchored, named, strict=True)]
 
 
 def _item_fields(item: TopItem) -> dict[str, Any]:

@@ -1,0 +1,425 @@
+"""Read a Word file (.docx) into a draft through pandoc's JSON tree: the layout `bulletin export
+--docx` writes (styled fields) or an editor's own draft (headings and `Label: value` lines);
+its comments, tracked changes and unknown styles reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bulletin.errors import ConfigError
+from bulletin.importing.draft import (
+    Draft,
+    Editor,
+    Finding,
+    NewsGroup,
+    NewsItem,
+    Person,
+    Policy,
+    Sidebar,
+    Source,
+    TopItem,
+)
+from bulletin.importing.text import POLICY, TAGS, Line, _date, _Reader
+from bulletin.render.docx import ISSUERS_SEPARATOR, SIDEBAR_TITLE_STYLE
+
+KNOWN_STYLES = frozenset(
+    {
+        *("Issue", "Policy", "Item", "News Item", "News Source", SIDEBAR_TITLE_STYLE),
+        *("Figure Caption", "Figure Source", "Hyperlink", "First Paragraph", "Body Text"),
+        *("Compact", "Table Caption", "Image Caption", "Captioned Figure", "Footnote Text"),
+        *("Footnote Reference", "Block Text", "List Paragraph", "List Bullet", "List Number"),
+        *("Normal", "Title"),
+    }
+)
+"""Paragraph and character styles the reader knows: the export's and pandoc's own."""
+CHANGES = ("insertion", "deletion")
+_BREAK = "BULLETIN-BLOCK-BREAK"
+_NOTE_DEF = re.compile(r"^\[\^(\d+)\]:\s?", re.MULTILINE)
+_NOTE_REF = re.compile(r"\[\^(\d+)\]")
+_PERSON = re.compile(r"(?P<name>[^():]+?)(?: \((?P<id>[^()]+)\))?(?::\s*(?P<role>.*))?")
+_SOURCE = re.compile(r"(?P<label>.+) \((?P<tag>[A-Z]{2})\)(?: (?P<url>\S+))?")
+
+
+def docx_tree(source: Path, changes: str, media: Path) -> dict[str, Any]:
+    """Pandoc's JSON tree of `source`, styles kept; changes: `all` (marked), `accept` or
+    `reject`; images extracted under `media`."""
+    import pypandoc
+
+    args = [f"--track-changes={changes}", f"--extract-media={media}"]
+    try:
+        text = pypandoc.convert_file(str(source), "json", format="docx+styles", extra_args=args)
+    except RuntimeError:
+        fix = "save it from Word as a .docx (Word document)"
+        raise ConfigError(str(source), "not a Word file pandoc can read", fix) from None
+    tree: dict[str, Any] = json.loads(text)
+    return tree
+
+
+@dataclass(frozen=True)
+class Remark:
+    """A comment, a tracked change or an unknown style, where it is (paragraph, heading)."""
+
+    kind: str
+    author: str
+    text: str
+    where: str
+
+    @property
+    def finding(self) -> Finding:
+        if self.kind == "style":
+            return Finding(None, f"{self.where}: unknown style {self.text!r}, read as plain")
+        what = "comment" if self.kind == "comment-start" else self.kind
+        return Finding(None, f"{self.where}: {what} by {self.author}: {json.dumps(self.text)}")
+
+
+def remarks(tree: dict[str, Any]) -> list[Remark]:
+    """Every comment, tracked change and unknown style in the tree, in document order."""
+    found: list[Remark] = []
+    heading = ""
+    for number, block in enumerate(tree["blocks"], start=1):
+        if block["t"] == "Header":
+            heading = plain(block["c"][2])
+        where = f"paragraph {number}" + (f" (under {heading!r})" if heading else "")
+        found += [Remark(*spec, where) for spec in _marks(block)]
+    return list(dict.fromkeys(found))
+
+
+def _marks(node: Any) -> Iterator[tuple[str, str, str]]:
+    if isinstance(node, list):
+        for kid in node:
+            yield from _marks(kid)
+    elif isinstance(node, dict):
+        if node.get("t") in ("Span", "Div"):
+            (_, classes, attributes), kids = node["c"]
+            attrs = dict(attributes)
+            style = attrs.get("custom-style")
+            if style is not None and style not in KNOWN_STYLES:
+                yield "style", "", style
+            for kind in (*CHANGES, "comment-start"):
+                if kind in classes:
+                    yield kind, attrs.get("author", "unknown"), plain(kids)
+        yield from _marks(node.get("c"))
+
+
+def plain(node: Any) -> str:
+    """The text of inlines (or blocks), spaces as spaces."""
+    if isinstance(node, list):
+        return "".join(plain(kid) for kid in node)
+    if not isinstance(node, dict):
+        return ""
+    if node["t"] in ("Space", "SoftBreak", "LineBreak"):
+        return " "
+    if node["t"] == "Str":
+        return str(node["c"])
+    if node["t"] == "Note":
+        return ""
+    return plain(node.get("c"))
+
+
+FIELD_STYLES = frozenset({"Issue", "Policy", "Item", "News Item", "News Source"})
+"""The export's paragraph styles the reader keeps; pandoc's own (Body Text...) are unwrapped."""
+KEPT_SPANS = frozenset({SIDEBAR_TITLE_STYLE, "Figure Caption", "Figure Source"})
+
+
+def unwrapped(node: Any) -> Any:
+    """The tree without pandoc's wrappers for Word's own styles (Body Text, Hyperlink...)."""
+    if isinstance(node, list):
+        out: list[Any] = []
+        for kid in node:
+            if isinstance(kid, dict) and kid.get("t") in ("Div", "Span"):
+                (ident, classes, attrs), kids = kid["c"]
+                style = dict(attrs).get("custom-style")
+                if style and style not in FIELD_STYLES | KEPT_SPANS and not ident and not classes:
+                    out += unwrapped(kids)
+                    continue
+            out.append(unwrapped(kid))
+        return out
+    if isinstance(node, dict) and node.get("t") == "BulletList":
+        return {"t": "BulletList", "c": [_tight(unwrapped(item)) for item in node["c"]]}
+    if isinstance(node, dict):
+        return {key: unwrapped(value) for key, value in node.items()}
+    return node
+
+
+def _tight(item: list[Any]) -> list[Any]:
+    """A list item of one paragraph as a tight one (Word has no loose lists)."""
+    if len(item) == 1 and item[0]["t"] == "Para":
+        return [{"t": "Plain", "c": item[0]["c"]}]
+    return item
+
+
+def _style(block: dict[str, Any]) -> str | None:
+    if block["t"] != "Div":
+        return None
+    return dict(block["c"][0][2]).get("custom-style")
+
+
+@dataclass
+class _Item:
+    """A Top-5 item while its blocks are read."""
+
+    rank: int
+    title: str
+    facts: dict[str, str] = field(default_factory=dict)
+    glance: list[Any] = field(default_factory=list)
+    comment: list[Any] = field(default_factory=list)
+    sidebars: list[tuple[str, list[Any]]] = field(default_factory=list)
+    section: str = "facts"
+
+
+class WordReader:
+    """Reads the tree's blocks part by part (issue fields, Top 5, Worth noting)."""
+
+    def __init__(self, labels: Mapping[str, str], date: dt.date) -> None:
+        self.labels = labels
+        self.date = date
+        self.part = ""
+        self.findings: list[Finding] = []
+        self.fields: list[tuple[str, str]] = []
+        self.items: list[_Item] = []
+        self.groups: list[tuple[str, list[NewsItem]]] = []
+        self.text = _Reader(labels, date)
+        self.news_texts: list[list[Any]] = []
+        """The inlines of each styled News Item, after its date, to write as Markdown."""
+
+    def read(self, blocks: list[Any]) -> None:
+        for number, block in enumerate(blocks, start=1):
+            self.block(number, block)
+
+    def block(self, number: int, block: dict[str, Any]) -> None:
+        if block["t"] == "Header":
+            self.heading(number, block["c"][0], plain(block["c"][2]).strip())
+        elif block["t"] == "Div" and _style(block) in ("Issue", "Policy", "Item"):
+            for kid in block["c"][1]:
+                self.field(number, plain(kid).strip(), kid)
+        elif block["t"] == "Div" and _style(block) in ("News Item", "News Source"):
+            self.news(number, str(_style(block)), block["c"][1])
+        elif block["t"] == "Div":
+            for kid in block["c"][1]:
+                self.block(number, kid)
+        elif block["t"] == "Para" and self.fact(plain(block["c"]).strip(), block):
+            pass
+        elif block["t"] == "BulletList" and self.part == "worth_noting":
+            self.bullets(number, block["c"])
+        else:
+            self.body(number, block)
+
+    def heading(self, number: int, level: int, text: str) -> None:
+        keys = {self.labels[key].casefold(): key for key in ("top", "worth_noting")}
+        sections = {self.labels[key].casefold(): key for key in ("at_a_glance", "comment")}
+        numbered = re.fullmatch(r"(\d+)\.\s+(.+)", text)
+        if text.casefold() in keys:
+            self.part = keys[text.casefold()]
+        elif self.part == "top" and numbered:
+            self.items.append(_Item(int(numbered[1]), numbered[2]))
+        elif self.part == "top" and self.items and text.casefold() in sections:
+            self.items[-1].section = (
+                "glance" if sections[text.casefold()] == "at_a_glance" else "comment"
+            )
+        elif self.part == "worth_noting":
+            self.groups.append((text, []))
+        else:
+            self.unplaced(number, text)
+
+    def unplaced(self, number: int, text: str) -> None:
+        self.findings.append(Finding(None, f"paragraph {number}: not placed, left out: {text}"))
+
+    def field(self, number: int, text: str, block: Any) -> None:
+        if not self.fact(text, block):
+            self.unplaced(number, text)
+
+    def fact(self, text: str, block: Any) -> bool:
+        """A `Label: value` line of the issue or of the item being read; False otherwise."""
+        label, _, value = text.partition(": ")
+        if self.part == "" and label in ("Date", "Author", "Editor", "Draft", "Correction"):
+            self.fields.append((label, value.strip()))
+            return True
+        known = ("Policy name", "Chinese title", "Link", "Issuing bodies", "Issuing body")
+        reading = self.part == "top" and self.items and self.items[-1].section == "facts"
+        if reading and label in (*known, "Date", "Anchor"):
+            self.items[-1].facts[label] = _link(block) or value.strip()
+            return True
+        return False
+
+    def body(self, number: int, block: dict[str, Any]) -> None:
+        if self.part != "top" or not self.items or self.items[-1].section == "facts":
+            self.unplaced(number, plain(block)[:80])
+            return
+        item = self.items[-1]
+        title = _sidebar_title(block)
+        if title is not None:
+            item.sidebars.append((title, _sidebar_blocks(block)))
+        else:
+            (item.glance if item.section == "glance" else item.comment).append(block)
+
+    def news(self, number: int, style: str, blocks: list[Any]) -> None:
+        for block in blocks:
+            text = plain(block).strip()
+            dated = re.match(r"(\d{4}-\d\d-\d\d): ", text)
+            if style == "News Item" and self.groups and dated:
+                self.groups[-1][1].append(NewsItem(dt.date.fromisoformat(dated[1]), "", ()))
+                self.news_texts.append([{"t": "Plain", "c": block["c"][2:]}])
+            elif style == "News Source" and self.groups and self.groups[-1][1]:
+                self.source(number, text)
+            else:
+                self.unplaced(number, text)
+
+    def source(self, number: int, text: str) -> None:
+        found = _SOURCE.fullmatch(text)
+        if found is None or found["tag"] not in TAGS:
+            self.unplaced(number, text)
+            return
+        items = self.groups[-1][1]
+        source = Source(found["label"], TAGS[found["tag"]], found["url"])
+        items[-1] = NewsItem(items[-1].date, items[-1].text, (*items[-1].sources, source))
+
+    def bullets(self, number: int, items: list[Any]) -> None:
+        """A Worth-noting list as in the text layout: `Month D: text (sources)`."""
+        for blocks in items:
+            news = self.text.news(Line(number, plain(blocks).strip()), plain(blocks).strip())
+            if news is not None and self.groups:
+                self.groups[-1][1].append(news)
+        self.findings += self.text.findings
+        self.text.findings = []
+
+
+def _link(block: Any) -> str | None:
+    """The address of a `Link:` field's hyperlink."""
+    if isinstance(block, dict) and block.get("t") == "Link":
+        return str(block["c"][2][0])
+    kids = block.get("c") if isinstance(block, dict) else block
+    if isinstance(kids, list):
+        for kid in kids:
+            found = _link(kid)
+            if found:
+                return found
+    return None
+
+
+def _sidebar_title(block: dict[str, Any]) -> str | None:
+    """The title of a sidebar (a one-cell table opened by a `Sidebar Title` span), or None."""
+    cells = _cells(block)
+    if len(cells) != 1 or not cells[0] or cells[0][0]["t"] not in ("Para", "Plain"):
+        return None
+    first = cells[0][0]["c"]
+    spans = [i for i in first if i["t"] == "Span" and SIDEBAR_TITLE_STYLE in json.dumps(i["c"][0])]
+    return plain(spans[0]["c"][1]).strip() if spans else None
+
+
+def _sidebar_blocks(block: dict[str, Any]) -> list[Any]:
+    return list(_cells(block)[0][1:])
+
+
+def _cells(block: dict[str, Any]) -> list[list[Any]]:
+    """The blocks of each cell of a table (pandoc's Table: attr, caption, specs, head,
+    bodies, foot)."""
+    if block["t"] != "Table":
+        return []
+    cells: list[list[Any]] = []
+    for body in block["c"][4]:
+        for row in [*body[2], *body[3]]:
+            cells += [cell[4] for cell in row[1]]
+    return cells
+
+
+def read_tree(tree: dict[str, Any], labels: Mapping[str, str], date: dt.date) -> Draft:
+    """The draft of the issue in pandoc's tree, what it cannot place among its findings."""
+    tree = {**tree, "blocks": unwrapped(tree["blocks"])}
+    reader = WordReader(labels, date)
+    reader.read(tree["blocks"])
+    sections: list[list[Any]] = []
+    for item in reader.items:
+        sections += [item.glance, item.comment, *(blocks for _, blocks in item.sidebars)]
+    texts = iter(markdown(sections + reader.news_texts, tree))
+    top = [_top(item, texts, date, reader.findings) for item in reader.items]
+    authors, editors = _team(reader.fields)
+    news = tuple(
+        NewsGroup(title, tuple(replace(i, text=i.text or next(texts)) for i in items))
+        for title, items in reader.groups
+    )
+    return Draft(authors, editors, tuple(t for t in top if t), news, tuple(reader.findings))
+
+
+def _top(
+    item: _Item, texts: Iterator[str], date: dt.date, findings: list[Finding]
+) -> TopItem | None:
+    glance, comment = next(texts), next(texts)
+    sidebars = tuple(Sidebar(title, next(texts)) for title, _ in item.sidebars)
+    policy = _policy(item, date, findings)
+    if policy is None:
+        return None
+    anchor = item.facts.get("Anchor", "")
+    return TopItem(item.rank, item.title, policy, glance, comment, sidebars, anchor)
+
+
+def _policy(item: _Item, date: dt.date, findings: list[Finding]) -> Policy | None:
+    """The item's policy from the export's fields or the text layout's."""
+    facts = item.facts
+    name, zh = facts.get("Policy name", ""), facts.get("Chinese title", "")
+    named = POLICY.fullmatch(name)
+    if not zh and named:
+        name, zh = named["name"], named["zh"]
+        facts.setdefault("Link", named["url"] or "")
+    issuers = facts.get("Issuing bodies") or facts.get("Issuing body", "")
+    when = facts.get("Date", "")
+    if not (name and zh and issuers and when):
+        missing = "Policy name (with its Chinese title), Issuing bodies and Date"
+        findings.append(Finding(None, f"item {item.rank}: needs {missing}: left out"))
+        return None
+    separator = ISSUERS_SEPARATOR.strip() if ISSUERS_SEPARATOR.strip() in issuers else ","
+    bodies = tuple(body.strip() for body in issuers.split(separator))
+    iso = re.fullmatch(r"\d{4}-\d\d-\d\d", when)
+    day = dt.date.fromisoformat(when) if iso else _date(when, date)
+    return Policy(name, zh, bodies, day, facts.get("Link") or None)
+
+
+def _team(fields: list[tuple[str, str]]) -> tuple[tuple[Person, ...], tuple[Editor, ...]]:
+    """Authors (`Name (id)`) and editors (`Name (id): role`) from the issue's fields."""
+    authors, editors = [], []
+    for label, value in fields:
+        found = _PERSON.fullmatch(value)
+        if found and label == "Author":
+            authors.append(Person(found["name"], "", found["id"] or ""))
+        elif found and label == "Editor":
+            person = Person(found["name"], "", found["id"] or "")
+            editors.append(Editor(person, found["role"] or ""))
+    return tuple(authors), tuple(editors)
+
+
+def markdown(sections: list[list[Any]], tree: dict[str, Any]) -> list[str]:
+    """Each list of blocks as the content format's Markdown (one pandoc run for all), notes
+    as `[^n]` with their texts after the section; equal note texts are one note."""
+    import pypandoc
+
+    breaker = {"t": "Para", "c": [{"t": "Str", "c": _BREAK}]}
+    blocks = [b for section in sections for b in (*section, breaker)]
+    doc = {**tree, "blocks": blocks, "meta": {}}
+    text = pypandoc.convert_text(
+        json.dumps(doc), "gfm+footnotes+pipe_tables", format="json", extra_args=["--wrap=none"]
+    )
+    notes = _notes(text)
+    parts = text.split(f"{_BREAK}\n")[: len(sections)]
+    return [_with_notes(part.strip(), notes) for part in parts]
+
+
+def _notes(text: str) -> dict[str, str]:
+    """The note texts pandoc wrote at the end, by number."""
+    starts = list(_NOTE_DEF.finditer(text))
+    ends = [m.start() for m in starts[1:]] + [len(text)] * bool(starts)
+    return {m[1]: text[m.end() : end].strip() for m, end in zip(starts, ends, strict=True)}
+
+
+def _with_notes(part: str, notes: dict[str, str]) -> str:
+    """A section with each note reference numbered by its text's first number, then the
+    texts it cites."""
+    first = {text: number for number, text in reversed(notes.items())}
+    part = _NOTE_DEF.split(part)[0].strip() if _NOTE_DEF.search(part) else part
+    part = _NOTE_REF.sub(lambda m: f"[^{first[notes[m[1]]]}]", part)
+    cited = dict.fromkeys(_NOTE_REF.findall(part))
+    return part + "".join(f"\n\n[^{n}]: {notes[n]}" for n in cited)
