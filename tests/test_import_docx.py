@@ -17,7 +17,7 @@ from docx.oxml.ns import nsdecls
 from docx.table import Table
 
 from bulletin.content.model import Issue
-from conftest import REPO, SAMPLE, SAMPLE_FOLDER, copy_project, run
+from conftest import FEATURES, SAMPLE, SAMPLE_FOLDER, add_feature_issue, copy_project, edit, run
 from test_import_text import checked_issue, run_import
 
 
@@ -39,20 +39,44 @@ def fields(value: Any) -> Any:
     return value
 
 
-def test_exported_sample_imports_as_the_same_issue(tmp_path: Path) -> None:
-    exported = tmp_path / "sample.docx"
-    result = run(REPO, "export", SAMPLE, "--docx", "--output", str(exported))
+@pytest.mark.parametrize("date", [SAMPLE, FEATURES])
+def test_exported_issue_imports_as_the_same_issue(tmp_path: Path, date: str) -> None:
+    """The sample issue, and the test issue of notes, figures and tables."""
+    project = add_feature_issue(copy_project(tmp_path / "export"))
+    # Known limit (docs/importing.md): pandoc's docx reader reads no column alignment back.
+    edit(project / "content/issues" / FEATURES / "top/02-chip-funds.md", "|:---|", "|---|")
+    exported = tmp_path / "issue.docx"
+    result = run(project, "export", date, "--docx", "--output", str(exported))
     assert result.returncode == 0, result.stderr
     root = fresh_project(tmp_path)
-    imported = run_import(root, str(exported), "--date", SAMPLE)
+    imported = run_import(root, str(exported), "--date", date)
     assert imported.exit_code == 0, imported.output
     assert "warning" not in imported.output
-    again, sample = checked_issue(root), checked_issue(REPO)
-    names = sorted(p.name for p in (root / SAMPLE_FOLDER / "top").iterdir())
-    assert names == sorted(p.name for p in (REPO / SAMPLE_FOLDER / "top").iterdir())
+    again, original = checked_issue(root, date), checked_issue(project, date)
+    folder = Path("content/issues") / date / "top"
+    assert sorted(p.stem for p in (root / folder).glob("*.md")) == sorted(
+        p.stem for p in (project / folder).glob("*.md")
+    )
     for name in ("date", "authors", "editors", "top"):
-        assert fields(getattr(again, name)) == fields(getattr(sample, name)), name
-    assert news(again) == news(sample)
+        assert fields(getattr(again, name)) == renamed(fields(getattr(original, name))), name
+    assert news(again) == news(original)
+
+
+RENAMED = {"steel-output.svg": "steel-output-1.svg", "fund-sizes.png": "chip-funds-1.png"}
+"""A Word file keeps no image's file name: the import names them ANCHOR-N by item."""
+
+
+def renamed(value: Any) -> Any:
+    """The model's values with the figures' file names as the import gives them."""
+    if isinstance(value, str):
+        for old, new in RENAMED.items():
+            value = new if value == old else value.replace(f"figures/{old}", f"figures/{new}")
+        return value
+    if isinstance(value, dict):
+        return {k: renamed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [renamed(v) for v in value]
+    return value
 
 
 def news(issue: Issue) -> list[Any]:

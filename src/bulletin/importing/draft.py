@@ -114,13 +114,15 @@ class NewsGroup:
 
 @dataclass(frozen=True)
 class Draft:
-    """An issue as imported, ready to write. findings: what the reader reports."""
+    """An issue as imported, ready to write. findings: what the reader reports. figures: the
+    images the items' Markdown shows, by file name in top/figures/, with their bytes."""
 
     authors: tuple[Person, ...]
     editors: tuple[Editor, ...]
     top: tuple[TopItem, ...]
     worth_noting: tuple[NewsGroup, ...]
     findings: tuple[Finding, ...] = ()
+    figures: tuple[tuple[str, bytes], ...] = ()
 
 
 def write_issue(project: Project, date: dt.date, draft: Draft) -> list[Path]:
@@ -136,8 +138,9 @@ def write_issue(project: Project, date: dt.date, draft: Draft) -> list[Path]:
     for item, name in zip(draft.top, _item_names(folder / "top", draft.top), strict=True):
         files[folder / "top" / name] = _front(_item_fields(item)) + _body(item)
     files[folder / "worth-noting.md"] = _front({"groups": _groups(draft.worth_noting)})
-    write_all([(path, text.encode("utf-8")) for path, text in files.items()])
-    return list(files)
+    figures = [(folder / "top" / "figures" / name, data) for name, data in draft.figures]
+    write_all([(path, text.encode("utf-8")) for path, text in files.items()] + figures)
+    return [*files, *(path for path, _ in figures)]
 
 
 def _team(draft: Draft) -> dict[str, Any]:

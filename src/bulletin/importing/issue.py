@@ -95,7 +95,7 @@ def read_word(source: Path, labels: Mapping[str, str], date: dt.date, changes: s
             raise ConfigError(str(source), "tracked changes: " + "; ".join(tracked), fix)
         if tracked:
             tree = docx_tree(source, changes, Path(media))
-    draft = read_tree(tree, labels, date)
+        draft = read_tree(tree, labels, date)
     return replace(draft, findings=(*(r.finding for r in found), *draft.findings))
 
 

@@ -21,12 +21,16 @@ from bulletin.importing.draft import (
     NewsItem,
     Person,
     Policy,
-    Sidebar,
     Source,
     TopItem,
 )
 from bulletin.importing.text import POLICY, TAGS, Line, _date, _Reader
-from bulletin.render.docx import ISSUERS_SEPARATOR, SIDEBAR_TITLE_STYLE
+from bulletin.render.docx import (
+    FIGURE_CAPTION_STYLE,
+    FIGURE_SOURCE_STYLE,
+    ISSUERS_SEPARATOR,
+    SIDEBAR_TITLE_STYLE,
+)
 
 KNOWN_STYLES = frozenset(
     {
@@ -40,6 +44,7 @@ KNOWN_STYLES = frozenset(
 """Paragraph and character styles the reader knows: the export's and pandoc's own."""
 CHANGES = ("insertion", "deletion")
 _BREAK = "BULLETIN-BLOCK-BREAK"
+TABLE_CAPTION = "Table: "
 _NOTE_DEF = re.compile(r"^\[\^(\d+)\]:\s?", re.MULTILINE)
 _NOTE_REF = re.compile(r"\[\^(\d+)\]")
 _PERSON = re.compile(r"(?P<name>[^():]+?)(?: \((?P<id>[^()]+)\))?(?::\s*(?P<role>.*))?")
@@ -169,7 +174,6 @@ class _Item:
     facts: dict[str, str] = field(default_factory=dict)
     glance: list[Any] = field(default_factory=list)
     comment: list[Any] = field(default_factory=list)
-    sidebars: list[tuple[str, list[Any]]] = field(default_factory=list)
     section: str = "facts"
 
 
@@ -186,6 +190,7 @@ class WordReader:
         self.groups: list[tuple[str, list[NewsItem]]] = []
         self.text = _Reader(labels, date)
         self.news_texts: list[list[Any]] = []
+        self.figures: list[tuple[str, bytes]] = []
         """The inlines of each styled News Item, after its date, to write as Markdown."""
 
     def read(self, blocks: list[Any]) -> None:
@@ -252,11 +257,39 @@ class WordReader:
             self.unplaced(number, plain(block)[:80])
             return
         item = self.items[-1]
+        (item.glance if item.section == "glance" else item.comment).extend(self.fenced(block))
+
+    def fenced(self, block: dict[str, Any]) -> list[Any]:
+        """A block as the content format has it: a sidebar's table or a figure as a fenced
+        `:::` block, a table's caption as a `Table:` line."""
         title = _sidebar_title(block)
         if title is not None:
-            item.sidebars.append((title, _sidebar_blocks(block)))
-        else:
-            (item.glance if item.section == "glance" else item.comment).append(block)
+            return [_raw(f"::: sidebar {title}"), *_sidebar_blocks(block), _raw(":::")]
+        if block["t"] == "Figure":
+            return [_raw(self.figure(block))]
+        if block["t"] == "Table" and block["c"][1][1]:
+            caption = plain(block["c"][1][1]).strip()
+            uncaptioned = {"t": "Table", "c": [block["c"][0], [None, []], *block["c"][2:]]}
+            return [_raw(f"{TABLE_CAPTION}{caption}"), uncaptioned]
+        return [block]
+
+    def figure(self, block: dict[str, Any]) -> str:
+        """`::: figure Caption`, the image (its file kept for the issue's figures/ folder),
+        the source line, `:::`."""
+        caption = plain(block["c"][1][1]).strip()
+        spans = _spans(block["c"][1][1])
+        title = spans.get(FIGURE_CAPTION_STYLE, caption)
+        source = spans.get(FIGURE_SOURCE_STYLE, "")
+        image = _image(block["c"][2])
+        if image is None:
+            return f"::: figure {title}\n{source}\n:::"
+        alt, path = image
+        item = self.items[-1]
+        stem = item.facts.get("Anchor") or f"item-{item.rank}"
+        number = 1 + sum(name.startswith(f"{stem}-") for name, _ in self.figures)
+        name = f"{stem}-{number}{Path(path).suffix.lower()}"
+        self.figures.append((name, Path(path).read_bytes()))
+        return f"::: figure {title}\n![{alt}](figures/{name})\n{source}\n:::"
 
     def news(self, number: int, style: str, blocks: list[Any]) -> None:
         for block in blocks:
@@ -312,6 +345,35 @@ def _sidebar_title(block: dict[str, Any]) -> str | None:
     return plain(spans[0]["c"][1]).strip() if spans else None
 
 
+def _raw(markdown: str) -> dict[str, Any]:
+    return {"t": "RawBlock", "c": ["markdown", markdown]}
+
+
+def _spans(node: Any) -> dict[str, str]:
+    """The text of each styled span under `node`, by style."""
+    found: dict[str, str] = {}
+    if isinstance(node, list):
+        for kid in node:
+            found |= _spans(kid)
+    elif isinstance(node, dict):
+        if node.get("t") == "Span" and dict(node["c"][0][2]).get("custom-style"):
+            found[dict(node["c"][0][2])["custom-style"]] = plain(node["c"][1]).strip()
+        found |= _spans(node.get("c"))
+    return found
+
+
+def _image(node: Any) -> tuple[str, str] | None:
+    """The description and file of the first image under `node`."""
+    if isinstance(node, dict) and node.get("t") == "Image":
+        return plain(node["c"][1]).strip(), str(node["c"][2][0])
+    kids = node.get("c") if isinstance(node, dict) else node
+    for kid in kids if isinstance(kids, list) else []:
+        found = _image(kid)
+        if found:
+            return found
+    return None
+
+
 def _sidebar_blocks(block: dict[str, Any]) -> list[Any]:
     return list(_cells(block)[0][1:])
 
@@ -329,33 +391,54 @@ def _cells(block: dict[str, Any]) -> list[list[Any]]:
 
 
 def read_tree(tree: dict[str, Any], labels: Mapping[str, str], date: dt.date) -> Draft:
-    """The draft of the issue in pandoc's tree, what it cannot place among its findings."""
+    """The draft of the issue in pandoc's tree, what it cannot place among its findings.
+    Images are read from where the tree's Image nodes say (pandoc's --extract-media)."""
     tree = {**tree, "blocks": unwrapped(tree["blocks"])}
     reader = WordReader(labels, date)
     reader.read(tree["blocks"])
-    sections: list[list[Any]] = []
-    for item in reader.items:
-        sections += [item.glance, item.comment, *(blocks for _, blocks in item.sidebars)]
-    texts = iter(markdown(sections + reader.news_texts, tree))
-    top = [_top(item, texts, date, reader.findings) for item in reader.items]
+    sections = [part for item in reader.items for part in (item.glance, item.comment)]
+    parts, notes = markdown(sections + reader.news_texts, tree)
+    texts = iter(parts)
+    top = [_top(item, texts, notes, date, reader.findings) for item in reader.items]
     authors, editors = _team(reader.fields)
+    left_out = (_left_out(label, value, date) for label, value in reader.fields)
+    reader.findings += [finding for finding in left_out if finding]
     news = tuple(
         NewsGroup(title, tuple(replace(i, text=i.text or next(texts)) for i in items))
         for title, items in reader.groups
     )
-    return Draft(authors, editors, tuple(t for t in top if t), news, tuple(reader.findings))
+    return Draft(
+        authors,
+        editors,
+        tuple(t for t in top if t),
+        news,
+        tuple(reader.findings),
+        tuple(reader.figures),
+    )
+
+
+def _left_out(label: str, value: str, date: dt.date) -> Finding | None:
+    """What an issue field the draft has no place for says (a correction, the draft flag),
+    or a date unlike the one imported under."""
+    if label == "Date" and value != date.isoformat():
+        return Finding(None, f"the file is dated {value}, imported as {date.isoformat()}")
+    if label in ("Draft", "Correction"):
+        return Finding(None, f"{label}: {value}: not imported, add it to issue.md by hand")
+    return None
 
 
 def _top(
-    item: _Item, texts: Iterator[str], date: dt.date, findings: list[Finding]
+    item: _Item, texts: Iterator[str], notes: dict[str, str], date: dt.date, found: list[Finding]
 ) -> TopItem | None:
+    """The typed item, the texts of the notes it cites after its comment."""
     glance, comment = next(texts), next(texts)
-    sidebars = tuple(Sidebar(title, next(texts)) for title, _ in item.sidebars)
-    policy = _policy(item, date, findings)
+    cited = dict.fromkeys(_NOTE_REF.findall(glance + comment))
+    comment += "".join(f"\n\n[^{n}]: {notes[n]}" for n in cited)
+    policy = _policy(item, date, found)
     if policy is None:
         return None
     anchor = item.facts.get("Anchor", "")
-    return TopItem(item.rank, item.title, policy, glance, comment, sidebars, anchor)
+    return TopItem(item.rank, item.title, policy, glance, comment, (), anchor)
 
 
 def _policy(item: _Item, date: dt.date, findings: list[Finding]) -> Policy | None:
@@ -392,9 +475,10 @@ def _team(fields: list[tuple[str, str]]) -> tuple[tuple[Person, ...], tuple[Edit
     return tuple(authors), tuple(editors)
 
 
-def markdown(sections: list[list[Any]], tree: dict[str, Any]) -> list[str]:
+def markdown(sections: list[list[Any]], tree: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     """Each list of blocks as the content format's Markdown (one pandoc run for all), notes
-    as `[^n]` with their texts after the section; equal note texts are one note."""
+    as `[^n]`, a note cited again with the same text numbered as the first; and the notes'
+    texts by number."""
     import pypandoc
 
     breaker = {"t": "Para", "c": [{"t": "Str", "c": _BREAK}]}
@@ -403,23 +487,12 @@ def markdown(sections: list[list[Any]], tree: dict[str, Any]) -> list[str]:
     text = pypandoc.convert_text(
         json.dumps(doc), "gfm+footnotes+pipe_tables", format="json", extra_args=["--wrap=none"]
     )
-    notes = _notes(text)
-    parts = text.split(f"{_BREAK}\n")[: len(sections)]
-    return [_with_notes(part.strip(), notes) for part in parts]
-
-
-def _notes(text: str) -> dict[str, str]:
-    """The note texts pandoc wrote at the end, by number."""
     starts = list(_NOTE_DEF.finditer(text))
     ends = [m.start() for m in starts[1:]] + [len(text)] * bool(starts)
-    return {m[1]: text[m.end() : end].strip() for m, end in zip(starts, ends, strict=True)}
-
-
-def _with_notes(part: str, notes: dict[str, str]) -> str:
-    """A section with each note reference numbered by its text's first number, then the
-    texts it cites."""
-    first = {text: number for number, text in reversed(notes.items())}
-    part = _NOTE_DEF.split(part)[0].strip() if _NOTE_DEF.search(part) else part
-    part = _NOTE_REF.sub(lambda m: f"[^{first[notes[m[1]]]}]", part)
-    cited = dict.fromkeys(_NOTE_REF.findall(part))
-    return part + "".join(f"\n\n[^{n}]: {notes[n]}" for n in cited)
+    notes = {m[1]: text[m.end() : end].strip() for m, end in zip(starts, ends, strict=True)}
+    first = {note: number for number, note in reversed(notes.items())}
+    text = text[: starts[0].start()] if starts else text
+    text = _NOTE_REF.sub(lambda m: f"[^{first[notes[m[1]]]}]", text)
+    text = re.sub(rf"^({TABLE_CAPTION}.*)\n\n\|", r"\1\n|", text, flags=re.MULTILINE)
+    parts = text.split(f"{_BREAK}\n")[: len(sections)]
+    return [part.strip() for part in parts], notes
