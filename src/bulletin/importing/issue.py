@@ -17,7 +17,8 @@ from bulletin.importing.draft import Draft, Finding, write_issue
 from bulletin.importing.pdf import pdf_lines, pdf_text
 from bulletin.importing.people import add_to_registries, match
 from bulletin.importing.text import Line, Masthead, read_lines
-from bulletin.importing.word import CHANGES, docx_tree, read_tree, remarks
+from bulletin.importing.word import read_tree
+from bulletin.importing.wordtree import CHANGES, docx_tree, remarks
 from bulletin.project import Project
 
 SUFFIXES = (".txt", ".pdf", ".docx")
