@@ -12,6 +12,10 @@ from typing import Any
 
 import docx
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.table import Table
@@ -100,6 +104,7 @@ def draft_docx(path: Path) -> Path:
     document = docx.Document()
     document.add_paragraph("Author: Alexander Brown")
     document.add_paragraph("Editor: Claudia Wessling: Managing editor")
+    document.add_paragraph("Correction: 2021-11-03: A date was wrong.")
     document.add_heading("MERICS Top 5", level=1)
     document.add_heading("1. Beijing caps steel output again", level=2)
     policy = document.add_paragraph("Policy name: Notice on Steel Output (关于钢铁产量的通知)")
@@ -111,6 +116,9 @@ def draft_docx(path: Path) -> Path:
     document.add_paragraph("Exports are watched", style="List Bullet")
     document.add_heading("MERICS comment", level=3)
     changed = document.add_paragraph("The cap is ")
+    document.styles.add_style("Quote Box", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("Output fell.", style="Quote Box")
+    add_footnote(document, document.paragraphs[-1], "Crude steel only.")
     table: Table = document.add_table(rows=2, cols=2)
     for cell, text in zip(table._cells, ("Province", "Cut", "Hebei", "10%"), strict=True):
         cell.text = text
@@ -124,6 +132,20 @@ def draft_docx(path: Path) -> Path:
     assert glance.text
     document.save(str(path))
     return path
+
+
+def add_footnote(document: Any, paragraph: Any, text: str) -> None:
+    """A Word footnote (id 1) at the end of `paragraph`: python-docx has no API for them, so
+    the footnotes part is added as Word writes it, and the reference as a run."""
+    namespaces = nsdecls("w")
+    xml = (
+        f'<w:footnotes {namespaces}><w:footnote w:id="1"><w:p><w:r><w:t>{text}</w:t></w:r>'
+        "</w:p></w:footnote></w:footnotes>"
+    )
+    kind = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+    footnotes = Part(PackURI("/word/footnotes.xml"), kind, xml.encode(), document.part.package)
+    document.part.relate_to(footnotes, RT.FOOTNOTES)
+    paragraph._p.append(parse_xml(f'<w:r {namespaces}><w:footnoteReference w:id="1"/></w:r>'))
 
 
 def tracked(kind: str, author: str, text: str, tag: str) -> Any:
@@ -153,7 +175,7 @@ def test_draft_imports_with_every_field_and_its_comment(
     root = fresh_project(tmp_path)
     source = draft_docx(tmp_path / "draft.docx")
     result = run_import(root, str(source), "--date", SAMPLE, option)
-    where = "paragraph 5 (under '1. Beijing caps steel output again')"
+    where = "paragraph 6 (under '1. Beijing caps steel output again')"
     comment = f'{source}: warning: {where}: comment by Fiona Bewley: "Check the English title"'
     assert comment in result.output
     issue = checked_issue(root)
@@ -176,4 +198,9 @@ def test_draft_imports_with_every_field_and_its_comment(
     [news] = group.items
     assert (news.date, news.text) == (dt.date(2021, 10, 20), "MIIT publishes a hydrogen plan")
     assert [(s.label, s.lang) for s in news.sources] == [("MIIT notice", "zh")]
+    assert "Output fell.[^1]" in body and body.endswith("[^1]: Crude steel only.\n")
+    [note] = item.comment.notes
+    assert note.html == "Crude steel only."
+    assert "unknown style 'Quote Box', read as plain" in result.output
+    assert "Correction: 2021-11-03: A date was wrong.: not imported" in result.output
     assert "| Province | Cut |" in body and "| Hebei    | 10% |" in body
