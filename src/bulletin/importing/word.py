@@ -73,9 +73,8 @@ class WordReader:
         self.items: list[_Item] = []
         self.groups: list[tuple[str, list[NewsItem]]] = []
         self.text = _Reader(labels, date)
-        self.news_texts: list[list[Any]] = []
-        self.figures: list[tuple[str, bytes]] = []
-        """The inlines of each styled News Item, after its date, to write as Markdown."""
+        self.news_texts: list[list[Any]] = []  # each News Item's inlines after its date
+        self.figures: list[tuple[str, bytes]] = []  # each figure's file name and bytes
 
     def read(self, blocks: list[Any]) -> None:
         for number, block in enumerate(blocks, start=1):
@@ -83,7 +82,7 @@ class WordReader:
 
     def block(self, number: int, block: dict[str, Any]) -> None:
         if block["t"] == "Header":
-            self.heading(number, block["c"][0], plain(block["c"][2]).strip())
+            self.heading(number, plain(block["c"][2]).strip())
         elif block["t"] == "Div" and style_of(block) in ("Issue", "Policy", "Item"):
             for kid in block["c"][1]:
                 self.field(number, plain(kid).strip(), kid)
@@ -99,7 +98,9 @@ class WordReader:
         else:
             self.body(number, block)
 
-    def heading(self, number: int, level: int, text: str) -> None:
+    def heading(self, number: int, text: str) -> None:
+        """A part's label, a numbered headline, a section's label or a news group's title,
+        at whatever heading level the file gives it."""
         keys = {self.labels[key].casefold(): key for key in ("top", "worth_noting")}
         sections = {self.labels[key].casefold(): key for key in ("at_a_glance", "comment")}
         numbered = re.fullmatch(r"(\d+)\.\s+(.+)", text)
