@@ -188,8 +188,8 @@ def test_a_date_unlike_the_masthead_is_reported(tmp_path: Path):
     ("name", "text", "message"),
     [
         ("missing.txt", None, "missing.txt: error: no such file: check the path"),
-        ("issue.rtf", "text", "issue.rtf: error: cannot import a .rtf: give a .txt or .pdf"),
-        ("issue.docx", "text", "issue.docx: error: importing Word files is not there yet"),
+        ("issue.rtf", "text", "issue.rtf: error: cannot import a .rtf: give a .txt, .pdf or .docx"),
+        ("issue.docx", "text", "issue.docx: error: not a Word file pandoc can read"),
         ("empty.txt", " \n\n", "empty.txt: error: the file holds no text"),
         ("other.txt", "Some text\n", "other.txt: error: no Top-5 item found"),
     ],

@@ -1,4 +1,5 @@
-"""The `bulletin import` command: an issue from a back catalogue's plain text or PDF."""
+"""The `bulletin import` command: an issue from a back catalogue's plain text or PDF, or a
+Word file."""
 
 from __future__ import annotations
 
@@ -19,9 +20,25 @@ from bulletin.cli import Session, cli
     is_flag=True,
     help="Write the proposed people and issuing bodies into people.yaml and bodies.yaml.",
 )
+@click.option(
+    "--accept-changes",
+    "changes",
+    flag_value="accept",
+    help="Take a Word file's tracked changes as accepted (without it they refuse the import).",
+)
+@click.option(
+    "--reject-changes",
+    "changes",
+    flag_value="reject",
+    help="Take a Word file's tracked changes as rejected.",
+)
 @click.pass_obj
-def import_(session: Session, source: Path, date: str, add: bool) -> None:
-    """Import an issue from FILE (.txt or .pdf laid out like a printed issue) as DATE.
+def import_(session: Session, source: Path, date: str, add: bool, changes: str | None) -> None:
+    """Import an issue from FILE (.txt or .pdf laid out like a printed issue, or a .docx as
+    `bulletin export --docx` writes it or with the headings of a printed issue) as DATE.
+
+    A Word file's comments are reported as warnings; its tracked changes are listed and
+    refuse the import unless --accept-changes or --reject-changes is given.
 
     Writes content/issues/DATE/ (all its files or none), printing each file written, then
     every line it could not place and every person or issuing body not in the registries
@@ -34,7 +51,7 @@ def import_(session: Session, source: Path, date: str, add: bool) -> None:
     from bulletin.project import parse_date
 
     project, day = session.project, parse_date(date)
-    imported = import_issue(project, source, day, add)
+    imported = import_issue(project, source, day, add, changes or "all")
     for path in imported.written:
         click.echo(f"wrote {project.shown(path)}")
     for finding in imported.findings:

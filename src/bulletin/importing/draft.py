@@ -74,7 +74,8 @@ class Sidebar:
 @dataclass(frozen=True)
 class TopItem:
     """One Top-5 item: headline, policy, and its two sections as Markdown (the comment's
-    sidebars apart)."""
+    sidebars apart). anchor: the file name's part after the rank, when the source gives it
+    ('' : made from the headline)."""
 
     rank: int
     title: str
@@ -82,6 +83,7 @@ class TopItem:
     at_a_glance: str
     comment: str
     sidebars: tuple[Sidebar, ...] = ()
+    anchor: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,13 +114,15 @@ class NewsGroup:
 
 @dataclass(frozen=True)
 class Draft:
-    """An issue as imported, ready to write. findings: what the reader reports."""
+    """An issue as imported, ready to write. findings: what the reader reports. figures: the
+    images the items' Markdown shows, by file name in top/figures/, with their bytes."""
 
     authors: tuple[Person, ...]
     editors: tuple[Editor, ...]
     top: tuple[TopItem, ...]
     worth_noting: tuple[NewsGroup, ...]
     findings: tuple[Finding, ...] = ()
+    figures: tuple[tuple[str, bytes], ...] = ()
 
 
 def write_issue(project: Project, date: dt.date, draft: Draft) -> list[Path]:
@@ -134,8 +138,9 @@ def write_issue(project: Project, date: dt.date, draft: Draft) -> list[Path]:
     for item, name in zip(draft.top, _item_names(folder / "top", draft.top), strict=True):
         files[folder / "top" / name] = _front(_item_fields(item)) + _body(item)
     files[folder / "worth-noting.md"] = _front({"groups": _groups(draft.worth_noting)})
-    write_all([(path, text.encode("utf-8")) for path, text in files.items()])
-    return list(files)
+    figures = [(folder / "top" / "figures" / name, data) for name, data in draft.figures]
+    write_all([(path, text.encode("utf-8")) for path, text in files.items()] + figures)
+    return [*files, *(path for path, _ in figures)]
 
 
 def _team(draft: Draft) -> dict[str, Any]:
@@ -150,7 +155,9 @@ def _item_names(top: Path, items: tuple[TopItem, ...]) -> list[str]:
     each anchor unlike the others; NN-item-N.md for a headline with no letter or digit."""
     scaffolded = {top / f"{i.rank:02d}-item-{i.rank}.md": i.title for i in items}
     found = {naming.path: naming.name for naming in namings(scaffolded, scaffolded)}
-    return [found.get(path) or path.name for path in scaffolded]
+    named = [found.get(path) or path.name for path in scaffolded]
+    anchored = [f"{i.rank:02d}-{i.anchor}.md" if i.anchor else "" for i in items]
+    return [given or made for given, made in zip(anchored, named, strict=True)]
 
 
 def _item_fields(item: TopItem) -> dict[str, Any]:

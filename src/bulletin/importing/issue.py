@@ -4,7 +4,9 @@ people and bodies to the registries, write the issue folder."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bulletin.content.model import Publication
@@ -15,9 +17,11 @@ from bulletin.importing.draft import Draft, Finding, write_issue
 from bulletin.importing.pdf import pdf_lines, pdf_text
 from bulletin.importing.people import add_to_registries, match
 from bulletin.importing.text import Line, Masthead, read_lines
+from bulletin.importing.word import read_tree
+from bulletin.importing.wordtree import CHANGES, docx_tree, remarks
 from bulletin.project import Project
 
-SUFFIXES = (".txt", ".pdf")
+SUFFIXES = (".txt", ".pdf", ".docx")
 
 
 @dataclass(frozen=True)
@@ -29,12 +33,18 @@ class Imported:
     findings: tuple[Finding, ...]
 
 
-def import_issue(project: Project, source: Path, date: dt.date, add: bool = False) -> Imported:
-    """Write the issue of `date` from `source` (.txt or .pdf); `add`: write the proposed
-    people and bodies into the registries too."""
+def import_issue(
+    project: Project, source: Path, date: dt.date, add: bool = False, changes: str = "all"
+) -> Imported:
+    """Write the issue of `date` from `source` (.txt, .pdf or .docx); `add`: write the proposed
+    people and bodies into the registries too; changes: a Word file's tracked changes, `all`
+    (refuse the import if there are any), `accept` or `reject`."""
     publication = _publication(project)
-    lines = source_lines(source, publication)
-    draft = read_lines(lines, publication.labels, _masthead(publication), date)
+    if source.suffix.lower() == ".docx":
+        draft = read_word(source, publication.labels, date, changes)
+    else:
+        lines = source_lines(source, publication)
+        draft = read_lines(lines, publication.labels, _masthead(publication), date)
     if not draft.top:
         raise ConfigError(
             str(source),
@@ -54,11 +64,11 @@ def source_lines(source: Path, publication: Publication) -> list[Line]:
     """The numbered lines of the file to import, a PDF's in the plain-text layout, or a
     one-line error."""
     suffix = source.suffix.lower()
-    if suffix == ".docx":
-        raise ConfigError(str(source), "importing Word files is not there yet", "see issue 13")
     if suffix not in SUFFIXES:
         raise ConfigError(
-            str(source), f"cannot import a {suffix or 'file without suffix'}", "give a .txt or .pdf"
+            str(source),
+            f"cannot import a {suffix or 'file without suffix'}",
+            "give a .txt, .pdf or .docx",
         )
     if not source.is_file():
         raise ConfigError(str(source), "no such file", "check the path")
@@ -68,6 +78,26 @@ def source_lines(source: Path, publication: Publication) -> list[Line]:
     if suffix == ".pdf":
         return pdf_lines(text, publication.labels, f"{publication.series} |")
     return [Line(n, raw.strip()) for n, raw in enumerate(text.splitlines(), start=1)]
+
+
+def read_word(source: Path, labels: Mapping[str, str], date: dt.date, changes: str) -> Draft:
+    """The draft of a Word file, its comments and unknown styles among the findings; refuses
+    (naming each) a file with tracked changes unless they are accepted or rejected."""
+    if not source.is_file():
+        raise ConfigError(str(source), "no such file", "check the path")
+    with tempfile.TemporaryDirectory() as media:
+        tree = docx_tree(source, "all", Path(media))
+        found = remarks(tree)  # comments are in the tree only when changes are all kept
+        tracked = [r.finding.message for r in found if r.kind in CHANGES]
+        if tracked and changes == "all":
+            fix = (
+                "accept or reject them in Word, or import with --accept-changes or --reject-changes"
+            )
+            raise ConfigError(str(source), "tracked changes: " + "; ".join(tracked), fix)
+        if tracked:
+            tree = docx_tree(source, changes, Path(media))
+        draft = read_tree(tree, labels, date)
+    return replace(draft, findings=(*(r.finding for r in found), *draft.findings))
 
 
 def _plain_text(source: Path) -> str:
