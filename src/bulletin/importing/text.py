@@ -73,7 +73,7 @@ def read_lines(
     """The draft of the issue in `lines` (stripped, numbered as in the source; a blank one
     ends a paragraph), as `read_text`."""
     parts = _parts(lines, labels)
-    reader = _Reader(labels, date)
+    reader = TextReader(labels, date)
     reader.masthead(parts.get("", []), masthead)
     top = reader.top(parts.get("top", []))
     news = reader.worth_noting(parts.get("worth_noting", []))
@@ -120,7 +120,7 @@ def joined(run: list[Line]) -> str:
     return text
 
 
-def _date(text: str, issue: dt.date) -> dt.date:
+def printed_date(text: str, issue: dt.date) -> dt.date:
     """`October 24, 2021`, or `October 24` in the year before the issue's date."""
     if re.search(r"\d{4}$", text):
         return dt.datetime.strptime(text, "%B %d, %Y").date()
@@ -156,7 +156,7 @@ class _Item:
     section: str = "glance"
 
 
-class _Reader:
+class TextReader:
     """Reads the parts of an issue, collecting what it cannot place as findings."""
 
     def __init__(self, labels: Mapping[str, str], date: dt.date) -> None:
@@ -172,7 +172,7 @@ class _Reader:
         known = {masthead.series.casefold(), masthead.publisher.casefold()}
         for line in (line for line in lines if line.text):
             dated = re.fullmatch(r"[A-Za-z]+ \d{1,2}, \d{4}", line.text)
-            if dated and _date(line.text.title(), self.date) != self.date:
+            if dated and printed_date(line.text.title(), self.date) != self.date:
                 message = f"masthead: dated {line.text}, imported as {self.date.isoformat()}"
                 self.findings.append(Finding(line.number, message))
             elif not (dated or line.text.casefold() in known or line.text.isupper()):
@@ -266,7 +266,12 @@ class _Reader:
         url = named["url"] if named["url"] not in (None, "", "#") else None
         bodies = tuple(body.strip() for body in issuers.text.split(","))
         return Policy(
-            named["name"], named["zh"], bodies, _date(date.text, self.date), url, issuers.number
+            named["name"],
+            named["zh"],
+            bodies,
+            printed_date(date.text, self.date),
+            url,
+            issuers.number,
         )
 
     def worth_noting(self, lines: list[Line]) -> tuple[NewsGroup, ...]:
@@ -290,7 +295,7 @@ class _Reader:
             self.unplaced(line, "Worth noting: not a `Month D:` item")
             return None
         body, sources = self.sources(line, found["text"])
-        date = _date(f"{found['month']} {found['day']}", self.date)
+        date = printed_date(f"{found['month']} {found['day']}", self.date)
         return NewsItem(date, _inline(body), sources)
 
     def sources(self, line: Line, text: str) -> tuple[str, tuple[Source, ...]]:

@@ -23,7 +23,7 @@ from bulletin.importing.draft import (
     Source,
     TopItem,
 )
-from bulletin.importing.text import POLICY, TAGS, Line, _date, _Reader
+from bulletin.importing.text import POLICY, TAGS, Line, TextReader, printed_date
 from bulletin.importing.wordtree import (
     image_in,
     link_in,
@@ -72,7 +72,7 @@ class WordReader:
         self.fields: list[tuple[str, str]] = []
         self.items: list[_Item] = []
         self.groups: list[tuple[str, list[NewsItem]]] = []
-        self.text = _Reader(labels, date)
+        self.text = TextReader(labels, date)
         self.news_texts: list[list[Any]] = []  # each News Item's inlines after its date
         self.figures: list[tuple[str, bytes]] = []  # each figure's file name and bytes
 
@@ -275,7 +275,7 @@ def _policy(item: _Item, date: dt.date, findings: list[Finding]) -> Policy | Non
     separator = ISSUERS_SEPARATOR.strip() if ISSUERS_SEPARATOR.strip() in issuers else ","
     bodies = tuple(body.strip() for body in issuers.split(separator))
     iso = re.fullmatch(r"\d{4}-\d\d-\d\d", when)
-    day = dt.date.fromisoformat(when) if iso else _date(when, date)
+    day = dt.date.fromisoformat(when) if iso else printed_date(when, date)
     return Policy(name, zh, bodies, day, facts.get("Link") or None)
 
 
