@@ -12,6 +12,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bulletin.content.word import (
+    FIGURE_CAPTION_STYLE,
+    FIGURE_SOURCE_STYLE,
+    ISSUERS_SEPARATOR,
+)
 from bulletin.importing.draft import (
     Draft,
     Editor,
@@ -34,11 +39,6 @@ from bulletin.importing.wordtree import (
     spans,
     style_of,
     unwrapped,
-)
-from bulletin.render.docx import (
-    FIGURE_CAPTION_STYLE,
-    FIGURE_SOURCE_STYLE,
-    ISSUERS_SEPARATOR,
 )
 
 _BREAK = "BULLETIN-BLOCK-BREAK"

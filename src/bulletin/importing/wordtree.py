@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bulletin.errors import ConfigError
-from bulletin.importing.draft import Finding
-from bulletin.render.docx import (
+from bulletin.content.word import (
     SIDEBAR_TITLE_STYLE,
 )
+from bulletin.errors import ConfigError
+from bulletin.importing.draft import Finding
 
 KNOWN_STYLES = frozenset(
     {

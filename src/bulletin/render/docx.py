@@ -21,30 +21,21 @@ from markupsafe import Markup, escape
 from bulletin.content.markdown import chinese_marked
 from bulletin.content.model import Correction, Issue, NewsGroup, Person, Prose, TopItem
 from bulletin.content.prose import PRINT_NOTE, PRINT_NOTE_AGAIN
+from bulletin.content.word import (
+    FIGURE_CAPTION_STYLE,
+    FIGURE_SOURCE_STYLE,
+    ISSUE_STYLE,
+    ISSUERS_SEPARATOR,
+    ITEM_STYLE,
+    NEWS_ITEM_STYLE,
+    NEWS_SOURCE_STYLE,
+    POLICY_STYLE,
+    SIDEBAR_TITLE_STYLE,
+)
 from bulletin.diagnostics import has_errors
 from bulletin.errors import ContentError, OutputError
 from bulletin.project import Project, require_issue
 from bulletin.write import write_atomic
-
-ISSUE_STYLE = "Issue"
-"""The paragraph style of the issue's fields: `Date:`, `Author:`, `Editor:`, `Draft:`,
-`Correction:`."""
-POLICY_STYLE = "Policy"
-"""The paragraph style of an item's policy fields: `Policy name:`, `Chinese title:`, `Link:`,
-`Issuing bodies:`, `Date:`."""
-ITEM_STYLE = "Item"
-"""The paragraph style of an item's other fields: `Anchor:`, `Correction:`."""
-SIDEBAR_TITLE_STYLE = "Sidebar Title"
-"""The character style of a sidebar's title, the first paragraph of its one-cell table."""
-FIGURE_CAPTION_STYLE = "Figure Caption"
-FIGURE_SOURCE_STYLE = "Figure Source"
-"""The character styles of a figure's caption and its source line, in its Word caption."""
-NEWS_ITEM_STYLE = "News Item"
-NEWS_SOURCE_STYLE = "News Source"
-"""The paragraph styles of a Worth-noting item (`YYYY-MM-DD: text`) and of each of its
-sources (`label (LANG) URL`), one paragraph each."""
-ISSUERS_SEPARATOR = "; "
-"""Between the abbreviations of a policy's issuing bodies."""
 
 _SIDEBAR = re.compile(r'<aside class="sidebar"[^>]*>\s*<h4 class="sidebar-title">(.*?)</h4>')
 _NOTE_AGAIN = re.compile(rf'<sup class="{PRINT_NOTE_AGAIN}">(\d+)</sup>')
