@@ -49,6 +49,7 @@ def test_exported_issue_imports_as_the_same_issue(tmp_path: Path, date: str) -> 
     project = add_feature_issue(copy_project(tmp_path / "export"))
     # Known limit (docs/importing.md): pandoc's docx reader reads no column alignment back.
     edit(project / "content/issues" / FEATURES / "top/02-chip-funds.md", "|:---|", "|---|")
+    corrected(project / SAMPLE_FOLDER)
     exported = tmp_path / "issue.docx"
     result = run(project, "export", date, "--docx", "--output", str(exported))
     assert result.returncode == 0, result.stderr
@@ -61,9 +62,29 @@ def test_exported_issue_imports_as_the_same_issue(tmp_path: Path, date: str) -> 
     assert sorted(p.stem for p in (root / folder).glob("*.md")) == sorted(
         p.stem for p in (project / folder).glob("*.md")
     )
-    for name in ("date", "authors", "editors", "top"):
+    for name in ("date", "authors", "editors", "top", "foreword", "corrections", "draft"):
         assert fields(getattr(again, name)) == renamed(fields(getattr(original, name))), name
     assert news(again) == news(original)
+
+
+def corrected(folder: Path) -> None:
+    """The sample issue with a foreword, a correction of the issue and one of item 1."""
+    issue = folder / "issue.md"
+    edit(
+        issue,
+        "    role: Editor\n---\n",
+        "    role: Editor\n" + CORRECTION.format("2021-11-04") + "---\n",
+    )
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nA short word before the Top 5.\n")
+    item = folder / "top" / "01-carbon-neutrality.md"
+    edit(
+        item,
+        "  date: 2021-10-24\n---",
+        "  date: 2021-10-24\n" + CORRECTION.format("2021-11-05") + "---",
+    )
+
+
+CORRECTION = "corrections:\n  - date: {}\n    text: A figure was wrong; it is right now.\n"
 
 
 RENAMED = {"steel-output.svg": "steel-output-1.svg", "fund-sizes.png": "chip-funds-1.png"}
@@ -202,5 +223,7 @@ def test_draft_imports_with_every_field_and_its_comment(
     [note] = item.comment.notes
     assert note.html == "Crude steel only."
     assert "unknown style 'Quote Box', read as plain" in result.output
-    assert "Correction: 2021-11-03: A date was wrong.: not imported" in result.output
+    assert [(c.date, c.text) for c in issue.corrections] == [
+        (dt.date(2021, 11, 3), "A date was wrong.")
+    ]
     assert "| Province | Cut |" in body and "| Hebei    | 10% |" in body

@@ -72,6 +72,14 @@ class Sidebar:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A correction of the issue or of an item: its day and what it says."""
+
+    date: dt.date
+    text: str
+
+
+@dataclass(frozen=True)
 class TopItem:
     """One Top-5 item: headline, policy, and its two sections as Markdown (the comment's
     sidebars apart). anchor: the file name's part after the rank, when the source gives it
@@ -84,6 +92,7 @@ class TopItem:
     comment: str
     sidebars: tuple[Sidebar, ...] = ()
     anchor: str = ""
+    corrections: tuple[Correction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,8 @@ class NewsGroup:
 @dataclass(frozen=True)
 class Draft:
     """An issue as imported, ready to write. findings: what the reader reports. figures: the
-    images the items' Markdown shows, by file name in top/figures/, with their bytes."""
+    images the items' Markdown shows, by file name in top/figures/, with their bytes.
+    foreword: issue.md's body, as Markdown. corrections, draft: issue.md's fields."""
 
     authors: tuple[Person, ...]
     editors: tuple[Editor, ...]
@@ -123,6 +133,9 @@ class Draft:
     worth_noting: tuple[NewsGroup, ...]
     findings: tuple[Finding, ...] = ()
     figures: tuple[tuple[str, bytes], ...] = ()
+    foreword: str = ""
+    corrections: tuple[Correction, ...] = ()
+    draft: bool = False
 
 
 def write_issue(project: Project, date: dt.date, draft: Draft) -> list[Path]:
@@ -134,13 +147,31 @@ def write_issue(project: Project, date: dt.date, draft: Draft) -> list[Path]:
             "the issue already exists",
             "import under another date, or move the folder away first",
         )
-    files = {folder / "issue.md": _front({"date": date, **_team(draft)})}
+    files = {folder / "issue.md": _front(_issue_fields(date, draft)) + _foreword(draft)}
     for item, name in zip(draft.top, _item_names(folder / "top", draft.top), strict=True):
         files[folder / "top" / name] = _front(_item_fields(item)) + _body(item)
     files[folder / "worth-noting.md"] = _front({"groups": _groups(draft.worth_noting)})
     figures = [(folder / "top" / "figures" / name, data) for name, data in draft.figures]
     write_all([(path, text.encode("utf-8")) for path, text in files.items()] + figures)
     return [*files, *(path for path, _ in figures)]
+
+
+def _issue_fields(date: dt.date, draft: Draft) -> dict[str, Any]:
+    """issue.md's front matter in the schema's order (bulletin.content.schema.ISSUE)."""
+    fields: dict[str, Any] = {"date": date, **_team(draft)}
+    if draft.draft:
+        fields["draft"] = True
+    if draft.corrections:
+        fields["corrections"] = _corrections(draft.corrections)
+    return fields
+
+
+def _foreword(draft: Draft) -> str:
+    return f"\n{draft.foreword.strip()}\n" if draft.foreword.strip() else ""
+
+
+def _corrections(corrections: tuple[Correction, ...]) -> list[dict[str, Any]]:
+    return [{"date": c.date, "text": c.text} for c in corrections]
 
 
 def _team(draft: Draft) -> dict[str, Any]:
@@ -167,7 +198,8 @@ def _item_fields(item: TopItem) -> dict[str, Any]:
     if policy.url:
         fields["url"] = policy.url
     fields |= {"issuers": list(policy.issuers), "date": policy.date}
-    return {"rank": item.rank, "title": item.title, "policy": fields}
+    front = {"rank": item.rank, "title": item.title, "policy": fields}
+    return front | ({"corrections": _corrections(item.corrections)} if item.corrections else {})
 
 
 def _body(item: TopItem) -> str:

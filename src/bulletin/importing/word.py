@@ -18,6 +18,7 @@ from bulletin.content.word import (
     ISSUERS_SEPARATOR,
 )
 from bulletin.importing.draft import (
+    Correction,
     Draft,
     Editor,
     Finding,
@@ -59,6 +60,7 @@ class _Item:
     glance: list[Any] = field(default_factory=list)
     comment: list[Any] = field(default_factory=list)
     section: str = "facts"
+    corrections: list[str] = field(default_factory=list)
 
 
 class WordReader:
@@ -75,6 +77,7 @@ class WordReader:
         self.text = TextReader(labels, date)
         self.news_texts: list[list[Any]] = []  # each News Item's inlines after its date
         self.figures: list[tuple[str, bytes]] = []  # each figure's file name and bytes
+        self.foreword: list[Any] = []  # the blocks before the first part's heading
 
     def read(self, blocks: list[Any]) -> None:
         for number, block in enumerate(blocks, start=1):
@@ -132,12 +135,18 @@ class WordReader:
             return True
         known = ("Policy name", "Chinese title", "Link", "Issuing bodies", "Issuing body")
         reading = self.part == "top" and self.items and self.items[-1].section == "facts"
+        if reading and label == "Correction":
+            self.items[-1].corrections.append(value.strip())
+            return True
         if reading and label in (*known, "Date", "Anchor"):
             self.items[-1].facts[label] = link_in(block) or value.strip()
             return True
         return False
 
     def body(self, number: int, block: dict[str, Any]) -> None:
+        if self.part == "" and not self.items:
+            self.foreword.append(block)
+            return
         if self.part != "top" or not self.items or self.items[-1].section == "facts":
             self.unplaced(number, plain(block)[:80])
             return
@@ -214,12 +223,14 @@ def read_tree(tree: dict[str, Any], labels: Mapping[str, str], date: dt.date) ->
     reader = WordReader(labels, date)
     reader.read(tree["blocks"])
     sections = [part for item in reader.items for part in (item.glance, item.comment)]
-    parts, notes = markdown(sections + reader.news_texts, tree)
+    parts, notes = markdown([reader.foreword, *sections, *reader.news_texts], tree)
     texts = iter(parts)
+    foreword = next(texts)
     top = [_top(item, texts, notes, date, reader.findings) for item in reader.items]
     authors, editors = _team(reader.fields)
     left_out = (_left_out(label, value, date) for label, value in reader.fields)
     reader.findings += [finding for finding in left_out if finding]
+    given = [value for label, value in reader.fields if label == "Correction"]
     news = tuple(
         NewsGroup(title, tuple(replace(i, text=i.text or next(texts)) for i in items))
         for title, items in reader.groups
@@ -231,16 +242,28 @@ def read_tree(tree: dict[str, Any], labels: Mapping[str, str], date: dt.date) ->
         news,
         tuple(reader.findings),
         tuple(reader.figures),
+        foreword,
+        _corrections(given, reader.findings),
+        any(label == "Draft" and value == "yes" for label, value in reader.fields),
     )
 
 
+def _corrections(given: list[str], findings: list[Finding]) -> tuple[Correction, ...]:
+    """`YYYY-MM-DD: text` lines as corrections; another form is reported and left out."""
+    found = []
+    for value in given:
+        day, _, text = value.partition(": ")
+        try:
+            found.append(Correction(dt.date.fromisoformat(day), text.strip()))
+        except ValueError:
+            findings.append(Finding(None, f"Correction: {value}: write it as YYYY-MM-DD: text"))
+    return tuple(found)
+
+
 def _left_out(label: str, value: str, date: dt.date) -> Finding | None:
-    """What an issue field the draft has no place for says (a correction, the draft flag),
-    or a date unlike the one imported under."""
+    """A date unlike the one imported under."""
     if label == "Date" and value != date.isoformat():
         return Finding(None, f"the file is dated {value}, imported as {date.isoformat()}")
-    if label in ("Draft", "Correction"):
-        return Finding(None, f"{label}: {value}: not imported, add it to issue.md by hand")
     return None
 
 
@@ -255,7 +278,8 @@ def _top(
     if policy is None:
         return None
     anchor = item.facts.get("Anchor", "")
-    return TopItem(item.rank, item.title, policy, glance, comment, (), anchor)
+    corrections = _corrections(item.corrections, found)
+    return TopItem(item.rank, item.title, policy, glance, comment, (), anchor, corrections)
 
 
 def _policy(item: _Item, date: dt.date, findings: list[Finding]) -> Policy | None:
