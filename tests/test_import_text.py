@@ -18,7 +18,7 @@ from bulletin.cli import cli
 from bulletin.content.model import Issue
 from bulletin.content.validate import check
 from bulletin.project import Project
-from conftest import REPO, SAMPLE, SAMPLE_FOLDER, SampleBuild, copy_project
+from conftest import REPO, SAMPLE, SAMPLE_FOLDER, SampleBuild, build_in_process, copy_project, edit
 
 REFERENCE = next(
     (
@@ -168,6 +168,52 @@ def test_the_built_pdf_imports_with_the_sample_facts(
     news = [[item.text for item in group.items] for group in issue.worth_noting]
     assert news == [[item.text for item in group.items] for group in sample.worth_noting]
     assert "warning" not in result.output
+    assert addresses(issue) == addresses(sample)
+    assert len(addresses(sample)["policies"]) == 2  # the sample has these addresses to find
+    assert addresses(sample)["comments"][0] == [
+        "http://www.gov.cn/zhengce/content/2021-10/26/content_5644984.htm"
+    ]
+
+
+def addresses(issue: Issue) -> dict[str, list[object]]:
+    """Every address of the issue: policies', sources' (None included: which one has it
+    counts), and the hrefs of each item's At a glance and comment."""
+    return {
+        "policies": [item.policy.url for item in issue.top if item.policy.url],
+        "sources": [s.url for g in issue.worth_noting for n in g.items for s in n.sources],
+        "glances": [re.findall(r'href="([^"]*)"', str(i.at_a_glance.web)) for i in issue.top],
+        "comments": [re.findall(r'href="([^"]*)"', str(i.comment.web)) for i in issue.top],
+    }
+
+
+def test_a_pdf_gives_its_sources_and_glance_links_and_reports_links_it_cannot_place(
+    tmp_path: Path,
+):
+    root = copy_project(tmp_path / "linked")
+    issue = root / SAMPLE_FOLDER
+    edit(issue / "worth-noting.md", "label: MIIT notice\n", f"label: MIIT notice\n{URL}")
+    edit(
+        issue / "worth-noting.md",
+        "new infrastructure plan",
+        "new [infrastructure plan](https://example.org/plan)",
+    )
+    edit(
+        issue / "top/03-internet-of-things.md",
+        "A three-year plan",
+        "A [three-year plan](https://example.org/iot)",
+    )
+    built = build_in_process(root, SAMPLE)
+    linked = checked_issue(root)
+    imported_issue, result = imported(tmp_path, built.pdf)
+    assert addresses(imported_issue) == addresses(linked)
+    assert "https://example.org/notice" in addresses(linked)["sources"]
+    assert addresses(linked)["glances"][2] == ["https://example.org/iot"]
+    link = "link 'infrastructure plan' (https://example.org/plan)"
+    warning = f"{built.pdf}: warning: page 7: {link}: not placed, left out"
+    assert warning in result.output
+
+
+URL = "            url: https://example.org/notice\n"
 
 
 def sidebar_titles(issue: Issue) -> list[str]:

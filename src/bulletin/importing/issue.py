@@ -14,6 +14,7 @@ from bulletin.content.read import read_project
 from bulletin.content.validate import validate
 from bulletin.errors import ConfigError, ContentError
 from bulletin.importing.draft import Draft, Finding, write_issue
+from bulletin.importing.links import pdf_links, with_links
 from bulletin.importing.pdf import pdf_lines, pdf_text
 from bulletin.importing.people import add_to_registries, match
 from bulletin.importing.text import Line, Masthead, read_lines
@@ -45,6 +46,8 @@ def import_issue(
     else:
         lines = source_lines(source, publication)
         draft = read_lines(lines, publication.labels, _masthead(publication), date)
+        if source.suffix.lower() == ".pdf":
+            draft = with_links(draft, pdf_links(source), _own_addresses(publication))
     if not draft.top:
         raise ConfigError(
             str(source),
@@ -114,6 +117,14 @@ def _publication(project: Project) -> Publication:
     if checked.publication is None:
         raise ContentError(checked.diagnostics)
     return checked.publication
+
+
+def _own_addresses(publication: Publication) -> set[str]:
+    """The publication's own addresses, printed in the contact and publisher blocks the import
+    leaves out (publication.yaml has them), as its PDF links them."""
+    publisher, contact = publication.publisher, publication.contact
+    emails = (publisher.email, contact.email)
+    return {publisher.website, *(f"mailto:{email}" for email in emails if email)} - {""}
 
 
 def _masthead(publication: Publication) -> Masthead:

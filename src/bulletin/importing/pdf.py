@@ -70,10 +70,14 @@ def _without_footers(lines: list[Line], footer: str) -> list[Line]:
 
 
 def _plain_quotes(line: Line) -> Line:
-    """The line with the typographic quotes bulletin prints as the straight ones its sources
+    return Line(line.number, plain_quotes(line.text))
+
+
+def plain_quotes(text: str) -> str:
+    """The text with the typographic quotes bulletin prints as the straight ones its sources
     hold (it makes them typographic again when it prints); those beside a Chinese character
     are Chinese text's own, kept."""
-    return Line(line.number, TYPOGRAPHIC.sub(lambda q: q[0].translate(QUOTES), line.text))
+    return TYPOGRAPHIC.sub(lambda q: q[0].translate(QUOTES), text)
 
 
 def _paragraphs_apart(lines: list[Line], labels: Mapping[str, str]) -> list[Line]:
