@@ -236,3 +236,39 @@ def test_a_content_error_stops_the_site_build_and_keeps_the_site(site, tmp_path)
     assert result.returncode == 1 and "rank: expected a whole number" in result.stderr
     after = {p: p.read_bytes() for p in (root / "build").rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_the_feed_carries_the_latest_feed_entries_issues(tmp_path):
+    """publication.yaml's `feed_entries` caps the feed at the latest N issues (20 by
+    default), newest first; a number below 1 fails the check at its line."""
+    import feedparser
+
+    from bulletin.content.validate import check
+    from bulletin.project import find_project
+    from bulletin.render.html import Theme
+    from bulletin.site.pages import render_feed
+
+    root = copy_project(tmp_path / "project")
+    dates = [dt.date(2021, 11, 16), dt.date(2021, 11, 30), dt.date(2021, 12, 14)]
+    for date in dates:
+        add_issue(root, date)
+    publication = root / "content" / "publication.yaml"
+    publication.write_text(
+        publication.read_text(encoding="utf-8") + "feed_entries: 2\n", encoding="utf-8"
+    )
+    project = find_project(root)
+    checked = check(project, None)
+    assert checked.publication is not None and checked.publication.feed_entries == 2
+    newest = sorted(checked.issues.values(), key=lambda issue: issue.date, reverse=True)
+    feed = feedparser.parse(render_feed(checked.publication, newest, Theme(project.templates)))
+    assert [entry.link for entry in feed.entries] == [
+        f"{BASE}issues/{date}/" for date in ("2021-12-14", "2021-11-30")
+    ]
+    lines = publication.read_text(encoding="utf-8").splitlines()
+    publication.write_text("\n".join([*lines[:-1], "feed_entries: 0", ""]), encoding="utf-8")
+    result = run(root, "check")
+    assert result.returncode == 1
+    assert (
+        f"content/publication.yaml:{len(lines)}: error: feed_entries: 0 is too few: give at "
+        "least 1 issue"
+    ) in result.stdout

@@ -126,6 +126,8 @@ class Publication:
     subscribers: Subscriptions | None = None
     favicon: str = ""
     """The site's icon, a file named from content/ ('' for the theme's favicon.svg)."""
+    feed_entries: int = 20
+    """How many of the latest issues the Atom feed carries."""
     links: LinkChecks = field(default_factory=LinkChecks)
 
     def __post_init__(self) -> None:

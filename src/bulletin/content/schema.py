@@ -237,6 +237,14 @@ PUBLICATION = (
         ),
     ),
     Field(
+        "feed_entries",
+        Kind.INTEGER,
+        "how many of the latest issues the Atom feed carries (default 20)",
+        required=False,
+        example=20,
+        rules=(rules.at_least(1, "issue"),),
+    ),
+    Field(
         "links",
         Kind.MAPPING,
         "how `bulletin links` checks the external links of issues (see docs/links.md)",

@@ -58,9 +58,9 @@ def body_index(issues: Sequence[Issue]) -> BodyIndex:
 
 
 def render_feed(publication: Publication, newest: Sequence[Issue], theme: Theme) -> bytes:
-    """The Atom feed: one entry per issue, newest first, with the At-a-glance summaries; an
-    entry is updated on the day of its issue's latest correction, the feed with its newest
-    entry."""
+    """The Atom feed: one entry per issue of the latest `publication.feed_entries`, newest
+    first, with the At-a-glance summaries; an entry is updated on the day of its issue's
+    latest correction, the feed with its newest entry."""
     from feedgen.feed import FeedGenerator  # imported here: only the site build needs it
 
     feed = FeedGenerator()
@@ -71,6 +71,7 @@ def render_feed(publication: Publication, newest: Sequence[Issue], theme: Theme)
     feed.link(href=publication.base_url + "feed.xml", rel="self")
     feed.language(publication.language)
     feed.generator("bulletin")
+    newest = newest[: publication.feed_entries]
     feed.updated(_moment(max(map(updated, newest), default=dt.date(1970, 1, 1))))
     template = theme.environment.get_template("feed_entry.html")
     for issue in newest:
