@@ -165,6 +165,15 @@ def test_a_build_that_would_drop_a_published_address_fails_and_writes_nothing(pr
     assert not (project / "build" / "index.html").exists()
 
 
+def test_an_unreadable_list_of_addresses_is_one_line(project: Path):
+    (project / "archive" / "urls.txt").write_bytes(b"/\xff\n")
+    result = run(project, "build")
+    assert result.returncode == 1
+    assert result.stderr.startswith("archive/urls.txt: error: cannot be read (")
+    assert "Traceback" not in result.stderr
+    assert not (project / "build" / "index.html").exists()
+
+
 # Every address and anchor that went out still resolves
 
 

@@ -56,10 +56,19 @@ def record_site(project: Project, build: Path) -> int:
 
 
 def read_site_urls(project: Project) -> list[str]:
+    """The addresses archive/urls.txt lists (none before the first publish); an OutputError
+    when it cannot be read."""
     path = project.archive / SITE_URLS
     if not path.is_file():
         return []
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise OutputError(
+            project.shown(path),
+            f"cannot be read ({error})",
+            "restore it from version control: it lists the addresses that went out",
+        ) from None
     return [line.removeprefix("/") for line in lines if line.startswith("/")]
 
 
