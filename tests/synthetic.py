@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 SAMPLE = "2021-11-02"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def add_issue(root: Path, date: dt.date, *, draft: bool = False, word: str = "") -> Path:
@@ -26,3 +27,13 @@ def add_issue(root: Path, date: dt.date, *, draft: bool = False, word: str = "")
             text = text.replace("## Comment\n\n", f"## Comment\n\nA note on {word}.\n\n", 1)
         item.write_text(text, encoding="utf-8")
     return folder
+
+
+def make_archive(root: Path, count: int) -> None:
+    """A project at `root` of the repository's content and templates and `count` issues in
+    all: the sample, then one a week after it, each a copy (see `add_issue`)."""
+    shutil.copytree(REPO / "content", root / "content", dirs_exist_ok=True)
+    shutil.copytree(REPO / "templates", root / "templates", dirs_exist_ok=True)
+    first = dt.date.fromisoformat(SAMPLE)
+    for week in range(1, count):
+        add_issue(root, first + dt.timedelta(weeks=week))

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from bulletin.site.serve import EVENTS, banner
 from conftest import SAMPLE, SAMPLE_FOLDER, edit
@@ -87,10 +88,11 @@ def stop(server: Server) -> None:
 
 @pytest.fixture
 def server(project: Path) -> Iterator[Server]:
-    """The sample project served, built without errors."""
+    """The sample project served, built without errors, its PDF and search index too."""
     running = start_server(project)
     try:
         assert running.status()["ok"], running.status()
+        wait_until(lambda: not running.status()["pending"], timeout=120)
         yield running
     finally:
         stop(running)
@@ -171,6 +173,36 @@ def test_the_open_page_reloads_itself_after_a_change(server, project, browser):
         expect(errors).to_be_in_viewport()
     finally:
         page.close()
+
+
+def test_an_edit_shows_in_the_page_before_its_pdf_is_made_again(project, browser):
+    """The pages come first: the open page reloads with the new text while the PDF is still
+    being made (the item is long, so that takes seconds), saying so; the note goes once the
+    PDF is written, and the PDF then has the new text."""
+    long_item = "\n\n".join(f"Paragraph {n} of a long analysis. " * 12 for n in range(120))
+    edit(project / ITEM, "## Comment\n", f"## Comment\n\n{long_item}\n")
+    running = start_server(project)
+    pdf = project / "build" / PAGE / f"china-industries-{SAMPLE}.pdf"
+    page = browser.new_page()
+    try:
+        wait_until(lambda: not running.status()["pending"], timeout=180)
+        assert running.status()["ok"], running.status()
+        made = pdf.stat().st_mtime_ns
+        page.goto(running.url + PAGE)
+        expect(page.locator("#bulletin-preview-pending")).to_have_count(0)
+        edit(project / ITEM, OLD_TITLE, f"title: {NEW_TITLE}")
+        expect(page.locator("main")).to_contain_text(NEW_TITLE, timeout=30_000)
+        note = page.locator("#bulletin-preview-pending")
+        expect(note).to_contain_text("Updating the PDF")
+        assert pdf.stat().st_mtime_ns == made, "the page waited for the PDF"
+        assert running.status()["pending"]
+        expect(note).to_have_count(0, timeout=180_000)
+        assert pdf.stat().st_mtime_ns > made
+        assert NEW_TITLE in "".join(p.extract_text() for p in PdfReader(pdf).pages[:3])
+        assert any("PDFs and search index built in" in line for line in running.lines)
+    finally:
+        page.close()
+        stop(running)
 
 
 def test_drafts_are_served_with_the_drafts_option(project):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bulletin import project as projects
 from bulletin.diagnostics import Diagnostic, Severity
 from bulletin.errors import BulletinError, ContentError
 from bulletin.report import Quiet
-from bulletin.site import build, issues
+from bulletin.site import build, issues, printing
 from bulletin.site.cache import FOLDER, BuildState, Inputs, fingerprint_inputs, store_issues
 from conftest import SAMPLE, copy_project, edit
 from synthetic import add_issue
@@ -44,7 +45,9 @@ def _built_state(project: projects.Project, inputs: Inputs) -> BuildState:
     for name in files:
         (project.build / name).parent.mkdir(parents=True, exist_ok=True)
         (project.build / name).write_text("x", encoding="utf-8")
-    return BuildState(inputs.shared, inputs.site, dict(inputs.issues), files, (WARNING,))
+    site = inputs.site
+    pages = (inputs.shared, site, dict(inputs.issues), files, (WARNING,))
+    return BuildState(*pages, printed_for=site, indexed_for=site)
 
 
 # The state kept between builds
@@ -53,8 +56,13 @@ def _built_state(project: projects.Project, inputs: Inputs) -> BuildState:
 def test_the_state_goes_through_json_and_back(project):
     state = BuildState("s", "site", {SAMPLE: "a", SECOND: "b"}, ("index.html",), (WARNING,))
     state.save(project)
-    assert json.loads(_state_file(project).read_text(encoding="utf-8"))["version"] == 2
+    assert json.loads(_state_file(project).read_text(encoding="utf-8"))["version"] == 3
     assert BuildState.load(project) == state
+    printed = BuildState(
+        "s", "t", {}, (), (), {SAMPLE: "k"}, "t", ("issues/x.pdf",), (WARNING,), indexed_for="t"
+    )
+    printed.save(project)
+    assert BuildState.load(project) == printed
 
 
 def test_a_missing_state_is_empty(project):
@@ -62,7 +70,19 @@ def test_a_missing_state_is_empty(project):
 
 
 OLDER_SHAPE = {"shared": "s", "site": None, "issues": {SAMPLE: "a"}, "files": [], "warnings": []}
-CURRENT = {"version": 2, "shared": "s", "site": "t", "issues": {}, "files": [], "warnings": []}
+CURRENT = {
+    "version": 3,
+    "shared": "s",
+    "site": "t",
+    "issues": {},
+    "files": [],
+    "warnings": [],
+    "printed": {},
+    "printed_for": "",
+    "print_files": [],
+    "print_warnings": [],
+    "indexed_for": "",
+}
 
 
 @pytest.mark.parametrize(
@@ -73,7 +93,10 @@ CURRENT = {"version": 2, "shared": "s", "site": "t", "issues": {}, "files": [], 
         b'{"version": 2, "shared": ',
         b"[" * 100_000,
         json.dumps(OLDER_SHAPE).encode(),
-        json.dumps(CURRENT | {"version": 3}).encode(),
+        json.dumps(CURRENT | {"version": 4}).encode(),
+        json.dumps(CURRENT | {"version": 2}).encode(),
+        json.dumps(CURRENT | {"printed": {SAMPLE: 1}}).encode(),
+        json.dumps(CURRENT | {"print_warnings": [{"path": "a"}]}).encode(),
         json.dumps(CURRENT | {"files": [1, 2]}).encode(),
         json.dumps(CURRENT | {"issues": {SAMPLE: 7}}).encode(),
         json.dumps(CURRENT | {"warnings": [{"path": "a"}]}).encode(),
@@ -87,6 +110,9 @@ CURRENT = {"version": 2, "shared": "s", "site": "t", "issues": {}, "files": [], 
         "nested-deep",
         "older-shape",
         "newer-version",
+        "older-version",
+        "printed-not-text",
+        "print-warning-incomplete",
         "files-not-names",
         "prints-not-text",
         "warning-incomplete",
@@ -131,43 +157,58 @@ def test_before_any_build_everything_is_stale(project):
 def test_the_same_inputs_and_files_change_nothing(project):
     inputs = fingerprint_inputs(project, VARIANT, False)
     before = _built_state(project, inputs)
-    assert build.what_changed(project, before, inputs) == build.Changes(True, ())
+    assert build.what_changed(project, before, inputs) == build.Changes(True, False, ())
     assert build.kept_warnings(before, strict=False) == [WARNING]
     with pytest.raises(ContentError):
         build.kept_warnings(before, strict=True)
+
+
+def test_pages_done_without_their_pdfs_or_index_leave_those_to_make(project):
+    """The preview builds the pages first: the next build makes the PDFs and the index only,
+    and a build without them (`--no-pdf`, the preview's first part) has nothing to do."""
+    inputs = fingerprint_inputs(project, VARIANT, False)
+    pages_only = replace(_built_state(project, inputs), printed_for="", indexed_for="")
+    assert build.what_changed(project, pages_only, inputs) == build.Changes(False, False, ())
+    html_only = build.Options(pdf=False, search=False)
+    assert build.what_changed(project, pages_only, inputs, html_only).nothing
+    unindexed = replace(pages_only, printed_for=inputs.site)
+    assert not build.what_changed(project, unindexed, inputs).nothing
+    assert build.what_changed(project, unindexed, inputs, build.Options(search=False)).nothing
+    missing_pdf = replace(unindexed, print_files=(f"issues/{SAMPLE}/x.pdf",))
+    assert not build.what_changed(project, missing_pdf, inputs, build.Options(search=False)).nothing
 
 
 def test_an_edited_issue_is_the_only_stale_one(project):
     before = _built_state(project, fingerprint_inputs(project, VARIANT, False))
     edit(project.issues / SECOND / "top/02-standardization.md", "rank: 2", "rank: 2\n")
     changes = build.what_changed(project, before, fingerprint_inputs(project, VARIANT, False))
-    assert changes == build.Changes(False, (SECOND,))
+    assert changes == build.Changes(False, True, (SECOND,))
 
 
 def test_a_shared_input_makes_every_issue_stale(project):
     before = _built_state(project, fingerprint_inputs(project, VARIANT, False))
     other_variant = fingerprint_inputs(project, OTHER_VARIANT, False)
-    assert build.what_changed(project, before, other_variant) == build.Changes(False, ALL)
+    assert build.what_changed(project, before, other_variant) == build.Changes(False, True, ALL)
     with (project.templates / "web.css").open("a", encoding="utf-8") as css:
         css.write("\n")
     inputs = fingerprint_inputs(project, VARIANT, False)
-    assert build.what_changed(project, before, inputs) == build.Changes(False, ALL)
+    assert build.what_changed(project, before, inputs) == build.Changes(False, True, ALL)
 
 
 def test_the_drafts_setting_or_a_missing_file_redoes_the_site_but_no_issue(project):
     inputs = fingerprint_inputs(project, VARIANT, False)
     before = _built_state(project, inputs)
     with_drafts = fingerprint_inputs(project, VARIANT, True)
-    assert build.what_changed(project, before, with_drafts) == build.Changes(False, ())
+    assert build.what_changed(project, before, with_drafts) == build.Changes(False, True, ())
     (project.build / f"issues/{SAMPLE}/index.html").unlink()
-    assert build.what_changed(project, before, inputs) == build.Changes(False, ())
+    assert build.what_changed(project, before, inputs) == build.Changes(False, True, ())
 
 
 def test_a_new_issue_is_stale(project):
     before = _built_state(project, fingerprint_inputs(project, VARIANT, False))
     add_issue(project.root, dt.date(2021, 12, 14))
     changes = build.what_changed(project, before, fingerprint_inputs(project, VARIANT, False))
-    assert changes == build.Changes(False, ("2021-12-14",))
+    assert changes == build.Changes(False, True, ("2021-12-14",))
 
 
 # Modelling, with the cache
@@ -265,40 +306,46 @@ def _modelled(project: projects.Project) -> issues.SiteIssues:
     return issues.model_site(project, inputs, ALL, strict=False, drafts=False)
 
 
-def test_only_stale_issues_or_those_missing_an_output_are_rendered(project):
+def test_only_stale_issues_or_those_missing_a_page_are_rendered(project):
     published = _modelled(project).published
     for issue in published:
         folder = project.build / issue.path
         folder.mkdir(parents=True)
         (folder / "index.html").write_text("x", encoding="utf-8")
-        (folder / f"{issue.slug}.pdf").write_text("x", encoding="utf-8")
-        (folder / "card.png").write_text("x", encoding="utf-8")
     assert build.issues_to_render(project, published, ()) == ()
     assert build.issues_to_render(project, published, (SECOND, DRAFT)) == published[1:]
-    next((project.build / f"issues/{SAMPLE}").glob("*.pdf")).unlink()
+    (project.build / f"issues/{SAMPLE}/index.html").unlink()
     assert build.issues_to_render(project, published, ()) == published[:1]
-    (project.build / f"issues/{SECOND}/card.png").unlink()
-    assert build.issues_to_render(project, published, ()) == published
 
 
-def test_warnings_of_issues_not_done_again_are_carried_to_the_next_state(project):
-    """A partial rebuild keeps the last build's warnings about the issues it did not check or
-    render again (so `--strict` still fails on them), and drops those it found afresh."""
+def test_only_issues_printed_from_other_inputs_or_missing_a_print_are_printed(project):
+    published = _modelled(project).published
+    keys = {issue.date.isoformat(): f"key {issue.date}" for issue in published}
+    for issue in published:
+        for name in printing.print_files(issue):
+            (project.build / name).parent.mkdir(parents=True, exist_ok=True)
+            (project.build / name).write_text("x", encoding="utf-8")
+    assert printing.issues_to_print(project, published, keys, keys) == ()
+    assert printing.issues_to_print(project, published, {}, keys) == published
+    older = keys | {SECOND: "older"}
+    assert printing.issues_to_print(project, published, older, keys) == published[1:]
+    (project.build / f"issues/{SAMPLE}/card.png").unlink()
+    assert printing.issues_to_print(project, published, keys, keys) == published[:1]
+
+
+def test_warnings_of_issues_not_checked_again_are_carried_to_the_next_state(project):
+    """A partial rebuild keeps the last build's warnings about the issues it did not check
+    again (so `--strict` still fails on them), and drops those it found afresh."""
     inputs = _cached(project)
     checks = [
         Diagnostic(f"content/issues/{name}/issue.md", 2, Severity.WARNING, "", "odd")
         for name in (SAMPLE, SECOND)
     ]
-    pdfs = [
-        Diagnostic(f"build/issues/{name}/x.pdf", 1, Severity.WARNING, "", "font")
-        for name in (SAMPLE, SECOND)
-    ]
-    before = BuildState(warnings=(*checks, *pdfs))
+    before = BuildState(warnings=tuple(checks))
     site = issues.model_site(project, inputs, (SECOND,), strict=False, drafts=False)
-    second = [issue for issue in site.published if issue.date.isoformat() == SECOND]
-    assert build.carried_warnings(project, before, site, second) == [checks[0], pdfs[0]]
+    assert build.carried_warnings(project, before, site) == [checks[0]]
     untouched = issues.model_site(project, inputs, (), strict=False, drafts=False)
-    assert build.carried_warnings(project, before, untouched, []) == [*checks, *pdfs]
+    assert build.carried_warnings(project, before, untouched) == checks
 
 
 def test_web_pages_have_the_stylesheet_first_and_the_site_navigation(project):
@@ -359,17 +406,18 @@ def test_prune_removes_what_the_site_no_longer_holds(project):
         kept_pdf,
         "bodies/gone/index.html",
         f"issues/{DRAFT}/index.html",
+        f"issues/{DRAFT}/x.pdf",
         "notes.txt",
     ]:
         (project.build / name).parent.mkdir(parents=True, exist_ok=True)
         (project.build / name).write_text("x", encoding="utf-8")
-    before = ["bodies/gone/index.html", "index.html", kept_pdf]
+    before = ["bodies/gone/index.html", "index.html", kept_pdf, f"issues/{DRAFT}/x.pdf"]
     outputs = [build.Output(project.build / "index.html", b"archive", 0.0)]
     held = build.site_files(project, published[:1], outputs)
-    files = build.prune(project, before, held)
-    card = f"{sample.path}card.png"
-    assert files == tuple(sorted(["index.html", f"{sample.path}index.html", kept_pdf, card]))
+    printed = set(printing.print_files(sample))
+    files = build.prune(project, before, held, printed)
+    assert files == tuple(sorted(["index.html", f"{sample.path}index.html"]))
     assert not (project.build / "bodies").exists()  # emptied folders go too
     assert not (project.build / "issues" / DRAFT).exists()  # an issue no longer published
     assert (project.build / "notes.txt").is_file()  # not the site's: left alone
-    assert (project.build / kept_pdf).is_file()
+    assert (project.build / kept_pdf).is_file()  # a print product of the site, kept

@@ -68,16 +68,27 @@ def check(session: Session, dates: tuple[str, ...], strict: bool, output_format:
     help="PDF standard: accessible PDF/UA or archival PDF/A.",
 )
 @click.option("--drafts", is_flag=True, help="Put issues marked draft on the site too.")
+@click.option(
+    "--no-pdf",
+    is_flag=True,
+    help="Build the HTML only: no PDF, social card or PNG copy of a figure (the next build "
+    "without it makes those that are missing or out of date).",
+)
 @click.pass_obj
 def build(
-    session: Session, dates: tuple[str, ...], strict: bool, pdf_variant: str, drafts: bool
+    session: Session,
+    dates: tuple[str, ...],
+    strict: bool,
+    pdf_variant: str,
+    drafts: bool,
+    no_pdf: bool,
 ) -> None:
     """Check, then build the given issues' web pages and PDFs under build/.
 
     With no DATE, build the whole site: every issue (drafts only with --drafts), the archive,
     a page per issuing body, the Atom feed, the sitemap, a 404 page and the search index,
     redoing only what changed since the last build. Nothing is written when the check finds
-    errors; each file is replaced atomically.
+    errors; each file is replaced atomically, each PDF as soon as it is made.
     """
     from bulletin.site.build import build as build_issues
 
@@ -89,6 +100,7 @@ def build(
         strict=strict,
         pdf_variant=pdf_variant,
         drafts=drafts,
+        pdf=not no_pdf,
         reporter=_BuildProgress(project.shown),
     )
     done = "built" if outputs else "nothing changed: up to date"

@@ -34,9 +34,9 @@ def serve(session: Session, port: int, no_watch: bool, drafts: bool) -> None:
     def report(result: BuildResult) -> None:
         when = (result.built_at or "")[11:]
         if result.ok:
-            click.echo(f"{when} built in {result.seconds:.2f} s")
+            click.echo(f"{when} {result.part} built in {result.seconds:.2f} s")
         else:
-            click.echo(f"{when} build failed, serving the last good pages:")
+            click.echo(f"{when} {result.part}: build failed, serving the last good pages:")
         for line in result.diagnostics:
             click.echo(printable(line))
 

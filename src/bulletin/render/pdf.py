@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,19 +47,30 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 
-def render_pdfs(jobs: list[Job]) -> list[Rendered]:
-    """The PDFs of many issues; several issues use every core (see `on_every_core`)."""
-    return on_every_core(_timed_render, jobs)
+def render_pdfs(jobs: Iterable[Job]) -> Iterator[Rendered]:
+    """The PDFs of many issues, in order, each as soon as it is made: several issues use every
+    core (see `each_on_every_core`)."""
+    return each_on_every_core(_timed_render, jobs)
 
 
-def on_every_core(work: Callable[[J], R], jobs: Sequence[J]) -> list[R]:
-    """`work(job)` for every job, in order: several jobs use every core, in long-lived
-    processes that each keep WeasyPrint and its fonts loaded for all the jobs they do."""
-    workers = min(os.cpu_count() or 1, len(jobs))
-    if workers <= 1:
-        return [work(job) for job in jobs]
+def each_on_every_core(work: Callable[[J], R], jobs: Iterable[J]) -> Iterator[R]:
+    """`work(job)` for every job, in order, each result as soon as it and those before it are
+    done: several jobs use every core, in long-lived processes that each keep WeasyPrint and its
+    fonts loaded for all the jobs they do. Jobs are taken from `jobs` only as workers free up
+    (two for each), so memory holds a few jobs and results, not all of them."""
+    workers = os.cpu_count() or 1
+    pending = iter(jobs)
+    first = list(itertools.islice(pending, 2))
+    if workers <= 1 or len(first) <= 1:
+        yield from (work(job) for job in itertools.chain(first, pending))
+        return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(work, jobs))
+        running = deque(pool.submit(work, job) for job in first)
+        running += (pool.submit(work, job) for job in itertools.islice(pending, 2 * workers - 2))
+        while running:
+            done = running.popleft().result()
+            running += (pool.submit(work, job) for job in itertools.islice(pending, 1))
+            yield done
 
 
 def _timed_render(job: Job) -> Rendered:

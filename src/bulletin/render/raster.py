@@ -9,6 +9,7 @@ by the commands that make images (the site build's social cards).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pypdfium2
@@ -16,7 +17,7 @@ import weasyprint
 from markupsafe import escape
 from weasyprint.text.fonts import FontConfiguration
 
-from bulletin.render.pdf import Rendered, on_every_core, timed
+from bulletin.render.pdf import Rendered, each_on_every_core, timed
 
 Job = tuple[str, Path, int, int]
 """What a PNG is made from: HTML, base URL, width and height in pixels."""
@@ -45,10 +46,10 @@ def picture(src: str, width: int, height: int) -> str:
     )
 
 
-def pngs(jobs: list[Job]) -> list[Rendered]:
-    """The PNGs of many HTML documents, each with the seconds it took and what WeasyPrint
-    warned about; several use every core."""
-    return on_every_core(_timed_png, jobs)
+def pngs(jobs: Iterable[Job]) -> Iterator[Rendered]:
+    """The PNGs of many HTML documents, in order, each as soon as it is made, with the seconds
+    it took and what WeasyPrint warned about; several use every core."""
+    return each_on_every_core(_timed_png, jobs)
 
 
 def _timed_png(job: Job) -> Rendered:

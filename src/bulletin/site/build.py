@@ -2,9 +2,11 @@
 
 `bulletin build DATE...` renders those issues' pages and PDFs, as the site shows them.
 `bulletin build` with no date builds the whole site (every issue, archive, body pages, feed,
-sitemap, search index) and redoes only what changed since the last build (see `cache`).
-Either is a sequence of stages, each a function of typed, frozen values, read top to bottom
-in `_build_issues` and `_build_site`.
+sitemap, search index) and redoes only what changed since the last build (see `cache`), in
+three parts: the pages, then what WeasyPrint makes of each issue (its PDF, social card and the
+PNG copies of its SVG figures, see `printing`), then the search index. `bulletin serve` builds
+the pages alone, then finishes the rest in the background (`finish_site`). Each part is a
+sequence of stages, each a function of typed, frozen values, read top to bottom.
 """
 
 from __future__ import annotations
@@ -16,18 +18,28 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bulletin.diagnostics import Diagnostic, Severity, has_errors
+from bulletin.diagnostics import Diagnostic, has_errors
 from bulletin.errors import ConfigError, ContentError, OutputError
 from bulletin.project import Project, require_issue
 from bulletin.render.standards import PDF_VARIANTS
 from bulletin.report import QUIET, Reporter
-from bulletin.site.cache import BuildState, Inputs, fingerprint_inputs, store_issues
-from bulletin.site.issues import SiteIssues, model_issues, model_site
+from bulletin.site import printing
+from bulletin.site.cache import (
+    BuildState,
+    Inputs,
+    fingerprint_inputs,
+    issue_key,
+    load_issues,
+    store_issues,
+    updating_state,
+)
+from bulletin.site.issues import SiteIssues, model_issues, model_site, published_issues
+from bulletin.site.printing import Written, print_files
 from bulletin.write import write_all
 
 if TYPE_CHECKING:  # the stages below import what they need when a build needs it, not the CLI
@@ -40,14 +52,33 @@ SEARCH = "pagefind"
 
 @dataclass(frozen=True)
 class Output:
-    """A file a build made: where, its content, and how long it took to render."""
+    """A file a build made, before it is written: where, its content, how long it took."""
 
     path: Path
     data: bytes
     seconds: float
 
 
-Result = tuple[list[Output], list[Diagnostic]]
+@dataclass(frozen=True)
+class Options:
+    """How to build.
+
+    strict: warnings stop the build, as errors do.
+    variant: the PDF variant (`standards.PDF_VARIANTS`).
+    drafts: put issues marked draft on the site too.
+    pdf: make what WeasyPrint makes of each issue (PDF, social card, PNG copies of SVG
+        figures); without it, the pages alone (`bulletin build --no-pdf`).
+    search: make the search index (site builds only).
+    """
+
+    strict: bool = False
+    variant: str = PDF_VARIANTS[0]
+    drafts: bool = False
+    pdf: bool = True
+    search: bool = True
+
+
+Result = tuple[list[Written], list[Diagnostic]]
 
 
 def build(
@@ -57,77 +88,160 @@ def build(
     strict: bool = False,
     pdf_variant: str = PDF_VARIANTS[0],
     drafts: bool = False,
+    pdf: bool = True,
+    search: bool = True,
     reporter: Reporter = QUIET,
 ) -> Result:
     """Build the given issues, or the whole site when `dates` is None.
 
-    Raises ContentError, writing nothing, when the check finds errors. Every output is
-    rendered in memory first and written only when all succeeded. Returns the outputs
-    written and the warnings that did not stop the build.
+    Raises ContentError, writing nothing, when the check finds errors. The pages are rendered
+    in memory first and written only when all succeeded; each PDF is written as soon as it is
+    made. Returns the files written and the warnings that did not stop the build.
     """
+    options = Options(strict, pdf_variant, drafts, pdf, search)
     if dates is None:
-        outputs, warnings = _build_site(project, strict, pdf_variant, drafts, reporter)
+        written, warnings = _build_site(project, options, reporter)
     else:
-        issues = list(dict.fromkeys(dates))
-        outputs, warnings = _build_issues(project, issues, strict, pdf_variant, reporter)
+        written, warnings = _build_issues(project, list(dict.fromkeys(dates)), options, reporter)
     for warning in warnings:
         reporter.warning(warning)
-    return outputs, warnings
+    return written, warnings
 
 
 def _build_issues(
-    project: Project, dates: list[dt.date], strict: bool, variant: str, reporter: Reporter
+    project: Project, dates: list[dt.date], options: Options, reporter: Reporter
 ) -> Result:
-    """The pages and PDFs of these issues (drafts too), each page as the site shows it."""
+    """The pages and PDFs of these issues (drafts too), each page as the site shows it, all
+    written or none."""
     names = [require_issue(project, date).name for date in dates]
-    modelled = model_issues(project, names, strict=strict, drafts=True)
+    modelled = model_issues(project, names, strict=options.strict, drafts=True)
     issues = tuple(modelled.issues.values())
     theme = _theme(project)
     pages = render_pages(project, theme, issues)
     icon = render_favicon(project, theme, issues[0].publication)
-    pdfs = render_pdfs(project, theme, issues, variant)
-    cards = render_cards(project, theme, issues)
-    copies = render_figure_copies(project, issues)
-    rendered = [*pdfs.warnings, *cards.warnings, *copies.warnings]
-    _stop_on_errors(rendered, strict)
-    figures = [*copy_figures(project, issues), *copies.outputs]
-    kept = copy_versions(project, issues)
-    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *figures, *kept]
-    write_outputs(project, outputs, reporter)
+    made = list(printing.made(project, theme, issues, options.variant)) if options.pdf else []
+    printed = [Output(path, data, seconds) for path, (data, seconds, _) in made]
+    warnings = [
+        printing.weasyprint_warning(project, path, message)
+        for path, (_, _, logged) in made
+        for message in logged
+    ]
+    _stop_on_errors(warnings, options.strict)
+    figures = [*copy_figures(project, issues), *copy_versions(project, issues)]
+    written = write_outputs(project, [*pages, icon, *printed, *figures], reporter)
     forget_in_site(project, names)
-    return outputs, [*modelled.diagnostics, *rendered]
+    return written, [*modelled.diagnostics, *warnings]
 
 
-def _build_site(
-    project: Project, strict: bool, variant: str, drafts: bool, reporter: Reporter
-) -> Result:
-    """Every issue and the site around them, redoing only what changed since the last build."""
+def _build_site(project: Project, options: Options, reporter: Reporter) -> Result:
+    """Every issue and the site around them, redoing only what changed since the last build:
+    the pages, then what the pages lack (`finish_site`)."""
     before = BuildState.load(project)
-    inputs = fingerprint_inputs(project, variant, drafts)
-    changes = what_changed(project, before, inputs)
+    inputs = fingerprint_inputs(project, options.variant, options.drafts)
+    changes = what_changed(project, before, inputs, options)
     if changes.nothing:
-        return [], kept_warnings(before, strict)
-    site = model_site(project, inputs, changes.stale, strict=strict, drafts=drafts)
-    redo = issues_to_render(project, site.published, changes.stale)
+        return [], kept_warnings(before, options.strict)
+    written: list[Written] = []
+    if changes.pages:
+        written += build_pages(project, before, inputs, changes.stale, options, reporter)
+    more, warnings = finish_site(project, options, reporter)
+    return [*written, *more], warnings
+
+
+def build_pages(
+    project: Project,
+    before: BuildState,
+    inputs: Inputs,
+    stale: Sequence[str],
+    options: Options,
+    reporter: Reporter,
+) -> list[Written]:
+    """The pages of the site: those of the issues modelled again or missing a page, and every
+    page around them; written all or none, then what the site no longer holds is removed."""
+    site = model_site(project, inputs, stale, strict=options.strict, drafts=options.drafts)
+    redo = issues_to_render(project, site.published, stale)
     theme = _theme(project)
     pages = render_pages(project, theme, redo)
     icon = render_favicon(project, theme, site.publication)
-    pdfs = render_pdfs(project, theme, redo, variant)
-    cards = render_cards(project, theme, redo)
-    copies = render_figure_copies(project, redo)
+    figures = [*copy_figures(project, redo), *copy_versions(project, redo)]
     site_pages = render_site_pages(project, theme, site.publication, site.published)
-    rendered = [*pdfs.warnings, *cards.warnings, *copies.warnings]
-    _stop_on_errors(rendered, strict)
-    figures = [*copy_figures(project, redo), *copies.outputs, *copy_versions(project, redo)]
-    outputs = [*pages, icon, *pdfs.outputs, *cards.outputs, *figures, *site_pages]
+    outputs = [*pages, icon, *figures, *site_pages]
+    printed = {name for issue in site.published for name in print_files(issue)}
     held = site_files(project, site.published, outputs)
-    outputs += keep_addresses(project, theme, site, held)
-    write_outputs(project, outputs, reporter)
-    files = prune(project, before.files, site_files(project, site.published, outputs))
-    index_for_search(project)
-    warnings = [*site.diagnostics, *rendered, *carried_warnings(project, before, site, redo)]
+    outputs += keep_addresses(project, theme, site, held | printed)
+    written = write_outputs(project, outputs, reporter)
+    files = prune(project, [*before.files, *before.print_files], held, printed)
+    warnings = [*site.diagnostics, *carried_warnings(project, before, site)]
     save_state(project, inputs, site, files, warnings)
-    return outputs, warnings
+    return written
+
+
+def finish_site(project: Project, options: Options, reporter: Reporter) -> Result:
+    """Make what the pages in build/ lack (as the last site build recorded them): the print
+    products of the issues whose inputs changed since theirs were made, and the search index.
+    Does nothing when the pages are being built meanwhile (their issues are not those cached):
+    the next call finishes them. Returns the files written and the warnings of the site."""
+    state = BuildState.load(project)
+    inputs = Inputs(state.shared, state.issues, state.site)
+    if options.pdf and not _printed(project, state, state.site):
+        from bulletin.content.model import Issue
+
+        issues = load_issues(project, inputs, state.issues, Issue)
+        if issues is None:
+            return [], list(state.all_warnings)
+        published = published_issues(issues, options.drafts)
+        done = print_site(project, state, inputs, published, options, reporter)
+        state = save_prints(project, state, inputs, published, done)
+        _stop_on_errors(state.print_warnings, options.strict)
+    else:
+        done = printing.Printed((), ())
+    if options.search and (state.indexed_for != state.site or not _index_intact(project)):
+        index_for_search(project)
+        state = updating_state(project, lambda now: replace(now, indexed_for=state.site))
+    return list(done.written), list(state.all_warnings)
+
+
+def print_site(
+    project: Project,
+    state: BuildState,
+    inputs: Inputs,
+    published: Sequence[Issue],
+    options: Options,
+    reporter: Reporter,
+) -> printing.Printed:
+    """Make the print products of the published issues that `state` has as made from other
+    inputs than these (or missing)."""
+    keys = _print_keys(inputs, published)
+    redo = printing.issues_to_print(project, published, state.printed, keys)
+    return printing.print_issues(project, _theme(project), redo, options.variant, reporter)
+
+
+def save_prints(
+    project: Project,
+    state: BuildState,
+    inputs: Inputs,
+    published: Sequence[Issue],
+    done: printing.Printed,
+) -> BuildState:
+    """Record that the print products of the published issues are those of `inputs`, with
+    WeasyPrint's warnings: those of the files just made, and the earlier ones of the others."""
+    remade = {project.shown(written.path) for written in done.written}
+    kept = [w for w in state.print_warnings if w.path not in remade]
+    files = tuple(sorted(name for issue in published for name in print_files(issue)))
+    shown = {project.shown(project.build / name) for name in files}
+    warnings = tuple(sorted({*done.warnings, *(w for w in kept if w.path in shown)}))
+    keys = _print_keys(inputs, published)
+
+    def recorded(now: BuildState) -> BuildState:
+        return replace(
+            now, printed=keys, printed_for=inputs.site, print_files=files, print_warnings=warnings
+        )
+
+    return updating_state(project, recorded)
+
+
+def _print_keys(inputs: Inputs, issues: Sequence[Issue]) -> dict[str, str]:
+    return {(name := issue.date.isoformat()): issue_key(inputs, name) for issue in issues}
 
 
 # Deciding what changed
@@ -137,17 +251,22 @@ def _build_site(
 class Changes:
     """What a site build has to redo, from the last build's state and the inputs now.
 
-    nothing: the same inputs, and every file of the last build still in build/: redo nothing.
+    nothing: the same inputs, and every file of the last build still in build/ (its print
+        products and search index too, when asked for): redo nothing.
+    pages: the pages are to be built (else those in build/ are the pages of these inputs).
     stale: the folder names of the issues to read, check and model again, oldest first: all
         of them when a shared input changed, else those whose files changed or that the last
         build did not keep (new issues, drafts left out, issues built apart from the site).
     """
 
     nothing: bool
+    pages: bool
     stale: tuple[str, ...]
 
 
-def what_changed(project: Project, before: BuildState, inputs: Inputs) -> Changes:
+def what_changed(
+    project: Project, before: BuildState, inputs: Inputs, options: Options = Options()
+) -> Changes:
     """Compare the inputs with those of the last build, and build/ with what it made."""
     same_shared = inputs.shared == before.shared
     stale = tuple(
@@ -155,36 +274,38 @@ def what_changed(project: Project, before: BuildState, inputs: Inputs) -> Change
         for name, digest in inputs.issues.items()
         if not same_shared or before.issues.get(name) != digest
     )
-    nothing = inputs.site == before.site and _intact(project, before.files)
-    return Changes(nothing, stale)
+    pages = inputs.site != before.site or not _intact(project, before.files)
+    printed = not options.pdf or _printed(project, before, inputs.site)
+    indexed = not options.search or (before.indexed_for == inputs.site and _index_intact(project))
+    return Changes(not pages and printed and indexed, pages, stale)
+
+
+def _printed(project: Project, state: BuildState, site: str) -> bool:
+    """Whether every print product of the site's issues was made for these inputs."""
+    return state.printed_for == site and _intact(project, state.print_files)
 
 
 def _intact(project: Project, files: Iterable[str]) -> bool:
-    """Whether every file the last site build made is still there, search index included."""
-    wanted = [*files, "index.html", f"{SEARCH}/pagefind.js"]
-    return all((project.build / name).is_file() for name in wanted)
+    """Whether every one of these files (relative to build/) is there."""
+    build = str(project.build)
+    return all(os.path.isfile(os.path.join(build, name)) for name in files)
+
+
+def _index_intact(project: Project) -> bool:
+    return _intact(project, [f"{SEARCH}/pagefind.js"])
 
 
 def kept_warnings(before: BuildState, strict: bool) -> list[Diagnostic]:
     """The warnings of the last build, when nothing changed; raises ContentError if strict."""
-    warnings = list(before.warnings)
+    warnings = list(before.all_warnings)
     _stop_on_errors(warnings, strict)
     return warnings
 
 
-def carried_warnings(
-    project: Project, before: BuildState, site: SiteIssues, redo: Sequence[Issue]
-) -> list[Diagnostic]:
-    """The last build's warnings about the issues this one did not do again: the check's, of
-    issues not checked again, and WeasyPrint's, of PDFs not rendered again."""
+def carried_warnings(project: Project, before: BuildState, site: SiteIssues) -> list[Diagnostic]:
+    """The last build's warnings about the issues this one did not check again."""
     checked = set(site.modelled.issues) | site.modelled.left_out
-    rendered = {issue.date.isoformat() for issue in redo}
     folders = [project.shown(project.issues / name) for name in site.issues if name not in checked]
-    folders += [
-        project.shown(project.build / issue.path).rstrip("/")
-        for issue in site.published
-        if issue.date.isoformat() not in rendered
-    ]
     return [d for d in before.warnings if any(_inside(d.path, folder) for folder in folders)]
 
 
@@ -195,40 +316,27 @@ def _inside(path: str, folder: str) -> bool:
 def issues_to_render(
     project: Project, published: Sequence[Issue], stale: Sequence[str]
 ) -> tuple[Issue, ...]:
-    """The published issues whose page and PDF are rendered: those modelled again from their
-    files, and those with an output gone from build/."""
+    """The published issues whose pages are rendered: those modelled again from their files,
+    and those with a page file gone from build/."""
     return tuple(
         issue
         for issue in published
-        if issue.date.isoformat() in stale or not _built(project, issue)
+        if issue.date.isoformat() in stale or not _intact(project, _issue_files(project, issue))
     )
 
 
-def _built(project: Project, issue: Issue) -> bool:
-    return all((project.build / name).is_file() for name in _issue_files(project, issue))
-
-
 def _issue_files(project: Project, issue: Issue) -> tuple[str, ...]:
-    """What the site holds of each issue, relative to build/: in its folder, page, PDF, social
-    card, figures; and each version of its PDF kept in the archive."""
+    """What the site's pages hold of each issue, relative to build/: in its folder, page and
+    figures; and each version of its PDF kept in the archive (its print products apart, see
+    `printing.print_files`)."""
     from bulletin.archive.record import kept_versions
-    from bulletin.render.html import CARD
 
-    figures = (f"figures/{name}" for figure in issue.figures for name in figure.files)
-    names = ("index.html", f"{issue.slug}.pdf", CARD.name, *figures)
+    figures = (figure.published for figure in issue.figures)
     versions = (path for path, _ in kept_versions(project, issue))
-    return (*(issue.path + name for name in names), *versions)
+    return (*(issue.path + name for name in ("index.html", *figures)), *versions)
 
 
 # Rendering
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """Files rendered in memory, with what the renderer warned about them."""
-
-    outputs: tuple[Output, ...]
-    warnings: tuple[Diagnostic, ...]
 
 
 def render_pages(project: Project, theme: Theme, issues: Sequence[Issue]) -> tuple[Output, ...]:
@@ -243,52 +351,6 @@ def render_pages(project: Project, theme: Theme, issues: Sequence[Issue]) -> tup
     with theme.errors(project.shown):
         stylesheet = _timed(project.build / WEB_CSS, lambda: theme.stylesheet("web.css"))
         return (stylesheet, *(page(issue) for issue in issues))
-
-
-def render_pdfs(project: Project, theme: Theme, issues: Sequence[Issue], variant: str) -> Rendered:
-    """Each issue's PDF (laid out on every core), with what WeasyPrint warned about, as
-    warnings on the PDF."""
-    from bulletin.render import pdf
-    from bulletin.render.html import render_print
-
-    with theme.errors(project.shown):
-        jobs = [
-            (render_print(issue, theme), project.issue_folder(issue.date), variant)
-            for issue in issues
-        ]
-        laid_out = pdf.render_pdfs(jobs)
-    paths = [project.build / issue.path / f"{issue.slug}.pdf" for issue in issues]
-    return _rendered(project, paths, laid_out)
-
-
-def render_cards(project: Project, theme: Theme, issues: Sequence[Issue]) -> Rendered:
-    """Each issue's social card (card.html as a PNG of `html.CARD`'s size, made on every core)
-    beside its page, with what WeasyPrint warned about as warnings on the card."""
-    from bulletin.render import raster
-    from bulletin.render.html import CARD, render_card
-
-    with theme.errors(project.shown):
-        size = (CARD.width, CARD.height)
-        made = raster.pngs([(render_card(issue, theme), theme.folder, *size) for issue in issues])
-    paths = [project.build / issue.path / CARD.name for issue in issues]
-    return _rendered(project, paths, made)
-
-
-def _rendered(
-    project: Project, paths: Sequence[Path], made: Sequence[tuple[bytes, float, list[str]]]
-) -> Rendered:
-    """Files made by WeasyPrint (their data, seconds, and what it warned about) as outputs at
-    `paths`, with the warnings as warnings on each file."""
-    outputs: list[Output] = []
-    warnings: list[Diagnostic] = []
-    for path, (data, seconds, logged) in zip(paths, made, strict=True):
-        outputs.append(Output(path, data, seconds))
-        warnings += [_weasyprint(project, path, message) for message in logged]
-    return Rendered(tuple(outputs), tuple(warnings))
-
-
-def _weasyprint(project: Project, output: Path, message: str) -> Diagnostic:
-    return Diagnostic(project.shown(output), 1, Severity.WARNING, "", f"WeasyPrint: {message}")
 
 
 def render_favicon(project: Project, theme: Theme, publication: Publication) -> Output:
@@ -315,23 +377,6 @@ def copy_figures(project: Project, issues: Sequence[Issue]) -> tuple[Output, ...
         for issue in issues
         for figure in issue.figures
     )
-
-
-def render_figure_copies(project: Project, issues: Sequence[Issue]) -> Rendered:
-    """A PNG copy of each SVG figure, for the email (mail programs do not show SVG), at twice
-    the size the email shows it, for sharp screens; made on every core."""
-    from bulletin.content.prose import email_size
-    from bulletin.render import raster
-
-    jobs: list[raster.Job] = []
-    paths: list[Path] = []
-    for issue in issues:
-        for figure in (figure for figure in issue.figures if figure.vector):
-            width, height = (2 * side for side in email_size(figure))
-            html = raster.picture(figure.path, width, height)
-            jobs.append((html, project.issue_folder(issue.date), width, height))
-            paths.append(project.build / issue.path / figure.mailed)
-    return _rendered(project, paths, raster.pngs(jobs))
 
 
 def _read_figure(project: Project, file: Path) -> bytes:
@@ -398,25 +443,29 @@ def render_site_pages(
 # Writing, pruning, indexing, remembering
 
 
-def write_outputs(project: Project, outputs: Sequence[Output], reporter: Reporter) -> None:
+def write_outputs(project: Project, outputs: Sequence[Output], reporter: Reporter) -> list[Written]:
     """Write every output, all or none (see `write.write_all`), then report each."""
     write_all([(output.path, output.data) for output in outputs], project.shown(project.build))
-    for output in outputs:
-        reporter.wrote(output.path, len(output.data), output.seconds)
+    written = [Written(output.path, len(output.data), output.seconds) for output in outputs]
+    for file in written:
+        reporter.wrote(file.path, file.size, file.seconds)
+    return written
 
 
 def site_files(project: Project, issues: Sequence[Issue], outputs: Sequence[Output]) -> set[str]:
-    """Every file the site holds after this build, relative to build/: those of its issues,
-    and the outputs."""
+    """Every page file the site holds after this build, relative to build/: those of its
+    issues, and the outputs."""
     held = {name for issue in issues for name in _issue_files(project, issue)}
     return held | {o.path.relative_to(project.build).as_posix() for o in outputs}
 
 
-def prune(project: Project, before: Iterable[str], held: set[str]) -> tuple[str, ...]:
-    """Remove what an earlier build wrote and the site no longer holds (an issue now a
-    draft, a body no longer named, an issue built alone by date); return every file the site
-    now holds, relative to build/, sorted."""
-    for name in set(before) - held:
+def prune(
+    project: Project, before: Iterable[str], held: set[str], printed: set[str]
+) -> tuple[str, ...]:
+    """Remove what an earlier build wrote and the site no longer holds, neither as a page file
+    (`held`) nor as a print product (`printed`): an issue now a draft, a body no longer named,
+    an issue built alone by date. Return the page files, relative to build/, sorted."""
+    for name in set(before) - held - printed:
         _remove(project.build, project.build / name)
     folders = (project.build / "issues").iterdir() if (project.build / "issues").is_dir() else ()
     kept = {Path(name).parts[1] for name in held if name.startswith("issues/")}
@@ -465,24 +514,31 @@ def save_state(
     store_issues(project, inputs, site.modelled.issues)
     left_out = site.modelled.left_out
     issues = {name: digest for name, digest in inputs.issues.items() if name not in left_out}
-    state = BuildState(inputs.shared, inputs.site, issues, tuple(files), tuple(warnings))
-    state.save(project)
-    return state
+
+    def recorded(now: BuildState) -> BuildState:
+        shared, site = inputs.shared, inputs.site
+        return replace(now, shared=shared, site=site, issues=issues, files=tuple(files),
+                       warnings=tuple(warnings))  # fmt: skip
+
+    return updating_state(project, recorded)
 
 
 def forget_in_site(project: Project, names: Sequence[str]) -> None:
     """Make the next site build render these issues again, since they were built apart from
     it (a draft, another PDF variant)."""
-    before = BuildState.load(project)
-    after = before.forget(names)
-    if after != before:
-        after.save(project)
+    updating_state(project, lambda state: state.forget(names))
 
 
 def _theme(project: Project) -> Theme:
+    """The project's theme, one for each templates folder in a process: a long-lived one (the
+    preview) compiles each template once, and again only when its file changes (jinja2 checks
+    each template's modification time when it is asked for)."""
     from bulletin.render.html import Theme
 
-    return Theme(project.templates)
+    return _THEMES.setdefault(project.templates, Theme(project.templates))
+
+
+_THEMES: dict[Path, Theme] = {}
 
 
 def _stop_on_errors(diagnostics: Sequence[Diagnostic], strict: bool) -> None:

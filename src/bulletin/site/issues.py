@@ -93,8 +93,12 @@ def model_site(
     modelled = model_issues(project, names, strict=strict, drafts=drafts)
     found = {**(cached or {}), **modelled.issues}
     issues = {name: found[name] for name in inputs.issues if name in found}
-    published = tuple(issue for issue in issues.values() if drafts or not issue.draft)
-    return SiteIssues(issues, published, modelled)
+    return SiteIssues(issues, published_issues(issues, drafts), modelled)
+
+
+def published_issues(issues: Mapping[str, Issue], drafts: bool) -> tuple[Issue, ...]:
+    """The issues the site shows, in the order given: drafts only when asked for."""
+    return tuple(issue for issue in issues.values() if drafts or not issue.draft)
 
 
 def _failing_drafts(project: Project, checked: Checked) -> frozenset[str]:

@@ -1,4 +1,9 @@
-"""Preview the built site on 127.0.0.1: rebuild on change, reload the page, show errors in it."""
+"""Preview the built site on 127.0.0.1: rebuild on change, reload the page, show errors in it.
+
+After each change the pages are built first and open pages reload at once; the PDFs, social
+cards and search index follow in the background (`build.finish_site`), while each page says
+they are being updated.
+"""
 
 from __future__ import annotations
 
@@ -17,17 +22,18 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from bulletin.diagnostics import printable
+from bulletin.diagnostics import Diagnostic, printable
 from bulletin.errors import BulletinError
 from bulletin.project import Project
-from bulletin.site.build import build
+from bulletin.report import QUIET
+from bulletin.site.build import Options, build, finish_site
 from bulletin.site.targets import (
     EVENTS,
     STATUS,
     Refusal,
     check_target,
+    events_parameters,
     shorten,
-    since_parameter,
     split_target,
 )
 
@@ -36,14 +42,24 @@ KEEPALIVE_SECONDS = 10.0
 PAGE_SUFFIXES = (".html", ".htm")
 REQUEST_TIMEOUT_SECONDS = 60.0  # a connection that sends nothing for this long is closed
 _RELOAD_SCRIPT = (
-    '<script>(() => {{ const events = new EventSource("{events}?since={generation}");'
+    '<script>(() => {{ const events = new EventSource("{events}?since={generation}{pending}");'
     ' events.onmessage = (event) => {{ if (event.data === "reload") {{ events.close();'
-    " location.reload(); }} }}; }})();</script>"
+    ' location.reload(); }} else if (event.data === "finished") {{ events.close();'
+    ' document.getElementById("{note}")?.remove(); }} }}; }})();</script>'
+)
+_NOTE_ID = "bulletin-preview-pending"
+_NOTE_STYLE = (
+    "position:fixed;bottom:1em;right:1em;z-index:2147483647;margin:0;padding:.5em 1em;"
+    "background:#fffbe6;color:#333;border:1px solid #b90;border-radius:4px;font:14px/1.4 sans-serif"
 )
 _BANNER_STYLE = (
     "position:sticky;top:0;z-index:2147483647;margin:0;padding:1em;background:#fff0f0;"
     "color:#600;border-bottom:3px solid #c00;font:14px/1.4 monospace;white-space:pre-wrap"
 )
+
+
+PAGES = "pages"
+REST = "PDFs and search index"
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,8 @@ class BuildResult:
     built_at: when the build finished (ISO 8601, local time); None before the first.
     seconds: how long the build took.
     generation: how many builds have finished; pages reload when it changes.
+    pending: whether the PDFs, social cards and search index are being made after the pages.
+    part: what was built: the pages, or what the background made after them.
     """
 
     ok: bool
@@ -62,6 +80,8 @@ class BuildResult:
     built_at: str | None
     seconds: float
     generation: int
+    pending: bool = False
+    part: str = PAGES
 
     @property
     def failed(self) -> bool:
@@ -70,7 +90,8 @@ class BuildResult:
 
 
 class Preview:
-    """The site being previewed: builds it and tells waiting pages when a build has finished."""
+    """The site being previewed: builds its pages, then finishes the rest in the background,
+    and tells waiting pages when a build has finished."""
 
     def __init__(
         self, project: Project, on_build: Callable[[BuildResult], None], drafts: bool = False
@@ -81,6 +102,8 @@ class Preview:
         self.stopping = threading.Event()
         self._changed = threading.Condition()
         self._result = BuildResult(False, (), None, 0.0, 0)
+        self._unfinished = threading.Event()
+        self._finisher = threading.Thread(target=self._finish_in_background, daemon=True)
 
     @property
     def result(self) -> BuildResult:
@@ -88,25 +111,57 @@ class Preview:
             return self._result
 
     def rebuild(self) -> BuildResult:
-        """Build the whole site; on failure the last good files stay and the result says why."""
+        """Build the pages of the site; on failure the last good files stay and the result says
+        why. After a good build, the background finishes the PDFs and the search index."""
         start = time.perf_counter()
-        ok, diagnostics = _build_site(self.project, self.drafts)
-        finished = dt.datetime.now().isoformat(timespec="seconds")
+        ok, diagnostics = _build_pages(self.project, self.drafts)
         with self._changed:
             generation = self._result.generation + 1
             seconds = time.perf_counter() - start
-            result = BuildResult(ok, diagnostics, finished, seconds, generation)
-            self._result = result
-            self._changed.notify_all()
+            result = BuildResult(ok, diagnostics, _now(), seconds, generation, pending=ok)
+            self._announce(result)
+        if ok:
+            self._unfinished.set()
+            if not self._finisher.is_alive():
+                self._finisher.start()
         self.on_build(result)
         return result
 
-    def wait(self, since: int, timeout: float) -> BuildResult:
-        """The result once a build newer than `since` has finished, or after `timeout`."""
+    def _finish_in_background(self) -> None:
+        """Make what the pages lack after each good build of them, until stopped. A finish
+        overtaken by a newer build of the pages is not announced: the next one is."""
+        while not self.stopping.is_set():
+            if not self._unfinished.wait(timeout=0.5):
+                continue
+            self._unfinished.clear()
+            generation = self.result.generation
+            start = time.perf_counter()
+            ok, diagnostics = _finish(self.project, self.drafts)
+            seconds = time.perf_counter() - start
+            with self._changed:
+                if self._result.generation != generation or self._unfinished.is_set():
+                    continue
+                again = generation if ok else generation + 1  # a failure reloads, for the banner
+                result = BuildResult(ok, diagnostics, _now(), seconds, again, part=REST)
+                self._announce(result)
+            self.on_build(result)
+
+    def _announce(self, result: BuildResult) -> None:
+        """Make `result` the preview's and wake the pages waiting for news (lock held)."""
+        self._result = result
+        self._changed.notify_all()
+
+    def wait(self, since: int, pending: bool, timeout: float) -> BuildResult:
+        """The result once a build newer than `since` has finished, or (`pending`) once the
+        background has finished the rest of build `since`; else after `timeout`."""
+
+        def news() -> bool:
+            result = self._result
+            finished = pending and not result.pending
+            return result.generation != since or finished or self.stopping.is_set()
+
         with self._changed:
-            self._changed.wait_for(
-                lambda: self._result.generation != since or self.stopping.is_set(), timeout
-            )
+            self._changed.wait_for(news, timeout)
             return self._result
 
     def stop(self) -> None:
@@ -116,9 +171,22 @@ class Preview:
             self._changed.notify_all()
 
 
-def _build_site(project: Project, drafts: bool) -> tuple[bool, tuple[str, ...]]:
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def _build_pages(project: Project, drafts: bool) -> tuple[bool, tuple[str, ...]]:
+    return _reported(lambda: build(project, None, drafts=drafts, pdf=False, search=False)[1])
+
+
+def _finish(project: Project, drafts: bool) -> tuple[bool, tuple[str, ...]]:
+    return _reported(lambda: finish_site(project, Options(drafts=drafts), QUIET)[1])
+
+
+def _reported(work: Callable[[], list[Diagnostic]]) -> tuple[bool, tuple[str, ...]]:
+    """Whether `work` succeeded, and its warnings or what stopped it, as lines."""
     try:
-        _, warnings = build(project=project, dates=None, drafts=drafts)
+        warnings = work()
     except BulletinError as error:  # the content's diagnostics, a template's error...
         return False, tuple(error.format_message().splitlines())
     except Exception as error:  # a long-running preview reports a bug and keeps serving
@@ -139,7 +207,7 @@ def watch(preview: Preview) -> None:
         *folders,
         stop_event=preview.stopping,
         raise_interrupt=False,
-        step=100,
+        step=50,
         rust_timeout=500,
         yield_on_timeout=True,  # the first (empty) batch says the watches are in place
     )
@@ -269,7 +337,12 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def _status(self) -> None:
         result = self.server.preview.result
-        fields = {"ok": result.ok, "diagnostics": result.diagnostics, "built_at": result.built_at}
+        fields = {
+            "ok": result.ok,
+            "diagnostics": result.diagnostics,
+            "built_at": result.built_at,
+            "pending": result.pending,
+        }
         body = json.dumps(fields, ensure_ascii=False).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -280,7 +353,7 @@ class _Handler(SimpleHTTPRequestHandler):
     def _events(self) -> None:
         """Server-sent events: `reload` once a build newer than the page's has finished."""
         preview = self.server.preview
-        since = since_parameter(split_target(self.path)[1])  # checked in parse_request
+        since, pending = events_parameters(split_target(self.path)[1])  # checked before
         if since is None:
             since = preview.result.generation
         self.send_response(200)
@@ -288,8 +361,10 @@ class _Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         try:
             while not preview.stopping.is_set():
-                if preview.wait(since, KEEPALIVE_SECONDS).generation != since:
-                    self.wfile.write(b"data: reload\n\n")
+                result = preview.wait(since, pending, KEEPALIVE_SECONDS)
+                if result.generation != since or (pending and not result.pending):
+                    event = b"reload" if result.generation != since else b"finished"
+                    self.wfile.write(b"data: " + event + b"\n\n")
                     self.wfile.flush()
                     return
                 self.wfile.write(b": keep-alive\n\n")
@@ -310,15 +385,26 @@ _MISSING_PAGE = (
 
 
 def decorate(page: str, result: BuildResult) -> str:
-    """The page with the reload script before </body>, and the error banner after <body>."""
-    script = _RELOAD_SCRIPT.format(events=EVENTS, generation=result.generation)
+    """The page with the reload script (and, while the PDFs are made, a note saying so) before
+    </body>, and the error banner after <body>."""
+    pending = "&pending=1" if result.pending else ""
+    script = _RELOAD_SCRIPT.format(
+        events=EVENTS, generation=result.generation, pending=pending, note=_NOTE_ID
+    )
     end = page.lower().rfind("</body>")
-    page = page + script if end < 0 else page[:end] + script + page[end:]
+    added = (_PENDING_NOTE if result.pending else "") + script
+    page = page + added if end < 0 else page[:end] + added + page[end:]
     if not result.failed:
         return page
     start = re.search(r"<body\b[^>]*>", page, flags=re.IGNORECASE)
     at = start.end() if start else 0
     return page[:at] + banner(result.diagnostics) + page[at:]
+
+
+_PENDING_NOTE = (
+    f'<p id="{_NOTE_ID}" role="status" style="{_NOTE_STYLE}">'
+    "Updating the PDF and the search index: this page is up to date, the PDF will be soon.</p>"
+)
 
 
 def banner(diagnostics: tuple[str, ...]) -> str:

@@ -12,7 +12,7 @@ from bulletin.diagnostics import printable
 
 EVENTS = "/__bulletin/events"
 STATUS = "/__bulletin/status"
-PARAMETERS: dict[str, tuple[str, ...]] = {EVENTS: ("since",), STATUS: ()}
+PARAMETERS: dict[str, tuple[str, ...]] = {EVENTS: ("since", "pending"), STATUS: ()}
 """The query parameters each address of the preview takes; pages ignore their query."""
 MAX_TARGET = 8192  # characters in a request's address, as common web servers allow
 MAX_PATH_BYTES = 1024  # a decoded path; far longer than any page of the site
@@ -44,7 +44,7 @@ def check_target(target: str) -> None:
     path, query = split_target(target)
     check_path(path)
     if path == EVENTS:
-        since_parameter(query)
+        events_parameters(query)
     elif path in PARAMETERS:
         query_parameters(path, query)
 
@@ -84,14 +84,18 @@ def query_parameters(path: str, query: str) -> dict[str, str]:
     return parameters
 
 
-def since_parameter(query: str) -> int | None:
-    """The build a page was made from (`since=N` of the events address); None when not given."""
-    since = query_parameters(EVENTS, query).get("since")
+def events_parameters(query: str) -> tuple[int | None, bool]:
+    """The build a page was made from (`since=N` of the events address; None when not given),
+    and whether its PDFs were then still being made (`pending=1`)."""
+    parameters = query_parameters(EVENTS, query)
+    since, pending = parameters.get("since"), parameters.get("pending", "0")
+    if pending not in ("0", "1"):
+        raise Refusal(f"pending must be 0 or 1, not {_quote(pending)}")
     if since is None:
-        return None
+        return None, pending == "1"
     if not _SINCE.fullmatch(since):
         raise Refusal(f"since must be a build number of 1 to 9 digits 0-9, not {_quote(since)}")
-    return int(since)
+    return int(since), pending == "1"
 
 
 def _decoded(unquoting: Callable[..., str], text: str, part: str) -> str:
