@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +18,14 @@ from bulletin.diagnostics import Diagnostic, Severity
 from bulletin.errors import BulletinError, ContentError
 from bulletin.report import Quiet
 from bulletin.site import build, issues, printing
-from bulletin.site.cache import FOLDER, BuildState, Inputs, fingerprint_inputs, store_issues
+from bulletin.site.cache import (
+    FOLDER,
+    BuildState,
+    Inputs,
+    fingerprint_inputs,
+    remembered_inputs,
+    store_issues,
+)
 from conftest import SAMPLE, copy_project, edit
 from synthetic import add_issue
 
@@ -209,6 +218,53 @@ def test_a_new_issue_is_stale(project):
     add_issue(project.root, dt.date(2021, 12, 14))
     changes = build.what_changed(project, before, fingerprint_inputs(project, VARIANT, False))
     assert changes == build.Changes(False, True, ("2021-12-14",))
+
+
+# Remembering the inputs: an unchanged project is known by stat calls alone
+
+
+def _aged(project: projects.Project) -> None:
+    """Date every file and folder of the project an hour back, as if edited long ago."""
+    hour_ago = time.time() - 3600
+    for path in [project.root, *project.root.rglob("*")]:
+        os.utime(path, (hour_ago, hour_ago))
+
+
+def test_inputs_are_remembered_and_known_again_without_listing_a_folder(project):
+    _aged(project)
+    settings = (VARIANT, "False")
+    inputs = fingerprint_inputs(project, VARIANT, False)
+    assert remembered_inputs(project, settings) == inputs
+    assert remembered_inputs(project, (OTHER_VARIANT, "False")) is None
+    assert fingerprint_inputs(project, VARIANT, False) == inputs
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "template", "damaged"])
+def test_any_change_forgets_the_remembered_inputs(project, change):
+    _aged(project)
+    settings = (VARIANT, "False")
+    inputs = fingerprint_inputs(project, VARIANT, False)
+    item = project.issues / SECOND / "top/02-standardization.md"
+    if change == "edit":  # in place, same size: only the file's time says so
+        text = item.read_text(encoding="utf-8")
+        item.write_text(text.replace("rank: 2", "rank:2 "), encoding="utf-8")
+    elif change == "add":
+        (project.issues / SECOND / "top/notes.txt").write_text("x", encoding="utf-8")
+    elif change == "remove":
+        (project.issues / SECOND / "worth-noting.md").unlink()
+    elif change == "template":
+        with (project.templates / "web.css").open("a", encoding="utf-8") as css:
+            css.write("\n")
+    else:
+        (project.root / FOLDER / "inputs.pickle").write_bytes(b"\x80\x05 not a pickle")
+    assert remembered_inputs(project, settings) is None
+    if change != "damaged":
+        assert fingerprint_inputs(project, VARIANT, False) != inputs
+
+
+def test_inputs_changed_in_the_last_seconds_are_not_remembered(project):
+    fingerprint_inputs(project, VARIANT, False)  # the copy was just made
+    assert not (project.root / FOLDER / "inputs.pickle").exists()
 
 
 # Modelling, with the cache

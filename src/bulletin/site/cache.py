@@ -7,12 +7,14 @@ that nothing changed costs a few stat calls per file. The state of the last buil
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
 import os
 import pickle
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,31 +42,36 @@ def fingerprint(files: Iterable[tuple[str, os.stat_result]], *extra: str) -> str
     return digest.hexdigest()
 
 
-def files_under(folder: str | Path) -> list[tuple[str, os.stat_result]]:
-    """Every file below a folder (none if it does not exist), with its status: `os.scandir`
-    gives both for a few microseconds a file, where pathlib takes ten times that."""
-    found: list[tuple[str, os.stat_result]] = []
+Seen = list[tuple[str, int, int]]
+"""What fingerprinting the inputs looked at: each file and folder with its size (`A_FOLDER` for
+a folder, `NOTHING` where there was none) and modification time in nanoseconds."""
+A_FOLDER, NOTHING = -1, -2
+
+
+def files_under(
+    folder: str | Path, seen: Seen | None = None, skip: Collection[str] = ()
+) -> list[tuple[str, os.stat_result]]:
+    """Every file below a folder (none if it does not exist), with its status, except in the
+    folders named in `skip` (by path or name); each file and folder looked at is added to
+    `seen`. `os.scandir` gives both for a few microseconds a file, a tenth of pathlib's cost."""
+    seen = [] if seen is None else seen
     try:
         entries = os.scandir(folder)
+        seen.append((str(folder), A_FOLDER, os.stat(folder).st_mtime_ns))
     except (FileNotFoundError, NotADirectoryError):
-        return found
+        seen.append((str(folder), NOTHING, 0))
+        return []
+    found: list[tuple[str, os.stat_result]] = []
     with entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                found += files_under(entry.path)
+                if entry.name not in skip and entry.path not in skip:
+                    found += files_under(entry.path, seen, skip)
             elif entry.is_file():
-                found.append((entry.path, entry.stat()))
+                status = entry.stat()
+                found.append((entry.path, status))
+                seen.append((entry.path, status.st_size, status.st_mtime_ns))
     return found
-
-
-def shared_fingerprint(project: Project, *settings: str) -> str:
-    """Everything every issue depends on: shared content (every file of content/ outside the
-    issues, such as the icon), templates, bulletin's own code."""
-    code = [(path, stat) for path, stat in files_under(_CODE) if path.endswith(".py")]
-    issues = str(project.issues)
-    shared = [(path, stat) for path, stat in files_under(project.content)
-              if not path.startswith(issues + os.sep)]  # fmt: skip
-    return fingerprint([*shared, *files_under(project.templates), *code], *settings)
 
 
 _CODE = os.path.dirname(bulletin.__file__)
@@ -86,18 +93,93 @@ class Inputs:
 
 
 def fingerprint_inputs(project: Project, variant: str, drafts: bool) -> Inputs:
-    """The first stage of a site build: fingerprint every input (a stat call a file)."""
-    shared = shared_fingerprint(project, variant)
+    """The first stage of a site build: fingerprint every input (a stat call a file), or, when
+    no file or folder changed since the last time, take the fingerprints of the last time (see
+    `remembered_inputs`)."""
+    settings = (variant, str(drafts))
+    known = remembered_inputs(project, settings)
+    if known is not None:
+        return known
+    seen: Seen = []
     issues, archive = str(project.issues), str(project.archive)
+    code = [(path, stat) for path, stat in files_under(_CODE, seen, ("__pycache__",))
+            if path.endswith(".py")]  # fmt: skip
+    shared = files_under(project.content, seen, (issues,))
+    shared += files_under(project.templates, seen)
+    shared_print = fingerprint([*shared, *code], variant)
+    seen.append((issues, A_FOLDER, _mtime(issues)))  # before listing it: a later change shows
+    names = project.issue_names()
     prints = {
         name: fingerprint(
-            [*files_under(os.path.join(issues, name)), *files_under(os.path.join(archive, name))]
+            [
+                *files_under(os.path.join(issues, name), seen),
+                *files_under(os.path.join(archive, name), seen),
+            ]
         )
-        for name in project.issue_names()
+        for name in names
     }
-    recorded = fingerprint(files_under(archive))
-    site = fingerprint([], shared, recorded, str(drafts), *(f"{n}={p}" for n, p in prints.items()))
-    return Inputs(shared, prints, site)
+    recorded = fingerprint(files_under(archive, seen))
+    parts = (shared_print, recorded, str(drafts), *(f"{n}={p}" for n, p in prints.items()))
+    inputs = Inputs(shared_print, prints, fingerprint([], *parts))
+    remember_inputs(project, settings, inputs, seen)
+    return inputs
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+RECENT_NS = 2_000_000_000
+"""A file changed this recently may change again within the same tick of the clock, keeping
+its size and time: inputs seen with one are not remembered."""
+
+
+def remember_inputs(
+    project: Project, settings: tuple[str, ...], inputs: Inputs, seen: Seen
+) -> None:
+    """Keep the fingerprints with the status of every file and folder they were made from
+    (`.bulletin-cache/inputs.pickle`), unless one changed in the last two seconds."""
+    recent = time.time_ns() - RECENT_NS
+    if any(mtime > recent for _, _, mtime in seen):
+        return
+    data = (VERSION, settings, inputs.shared, dict(inputs.issues), inputs.site, seen)
+    with contextlib.suppress(OSError):  # only a cache: the next build fingerprints again
+        write_atomic(project.root / FOLDER / "inputs.pickle", pickle.dumps(data, protocol=5))
+
+
+def remembered_inputs(project: Project, settings: tuple[str, ...]) -> Inputs | None:
+    """The inputs remembered by the last fingerprinting with these settings, when every file
+    and folder it saw has the same size and time (so none was changed, added or removed): a
+    stat call for each, and no folder listed. None otherwise."""
+    try:
+        data = pickle.loads((project.root / FOLDER / "inputs.pickle").read_bytes())
+    except Exception:  # missing or damaged: fingerprint from the files
+        return None
+    match data:
+        case (int(version), tuple(known), str(shared), dict(issues), str(site), list(seen)):
+            if version != VERSION or known != settings or not _unchanged(seen):
+                return None
+            return Inputs(shared, issues, site)
+    return None
+
+
+def _unchanged(seen: Seen) -> bool:
+    """Whether every file and folder still has the size and time it had."""
+    for path, size, mtime in seen:
+        try:
+            status = os.stat(path)
+        except OSError:
+            if size != NOTHING:
+                return False
+            continue
+        if size == NOTHING or status.st_mtime_ns != mtime:
+            return False
+        if size != A_FOLDER and status.st_size != size:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
