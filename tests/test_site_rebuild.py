@@ -25,7 +25,7 @@ def site(tmp_path: Path) -> Path:
 
 
 def _search_text(root: Path) -> str:
-    fragments = (root / "build/pagefind/fragment").glob("*.pf_fragment")
+    fragments = (root / "build/pagefind").glob("*/fragment/*.pf_fragment")
     return "".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace") for f in fragments)
 
 
@@ -149,4 +149,4 @@ def test_a_state_of_an_older_shape_means_a_full_rebuild(site):
     result = run(site, "build")
     assert result.returncode == 0, result.stderr
     assert f"build/issues/{SAMPLE}/china-industries-{SAMPLE}.pdf" in result.stdout
-    assert '"version": 2' in state.read_text(encoding="utf-8")
+    assert '"version": 3' in state.read_text(encoding="utf-8")

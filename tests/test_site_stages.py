@@ -16,6 +16,7 @@ from bulletin.errors import BulletinError, ContentError
 from bulletin.report import Quiet
 from bulletin.site import build, issues
 from bulletin.site.cache import FOLDER, BuildState, Inputs, fingerprint_inputs, store_issues
+from bulletin.site.search import search_files
 from conftest import SAMPLE, copy_project, edit
 from synthetic import add_issue
 
@@ -40,20 +41,23 @@ def _state_file(project: projects.Project) -> Path:
 
 def _built_state(project: projects.Project, inputs: Inputs) -> BuildState:
     """The state a site build of these inputs leaves, with the files it names in build/."""
-    files = ("index.html", f"{build.SEARCH}/pagefind.js", f"issues/{SAMPLE}/index.html")
-    for name in files:
+    files = ("index.html", f"issues/{SAMPLE}/index.html")
+    search = {SAMPLE[:4]: "fingerprint"}
+    for name in (*files, *search_files(search)):
         (project.build / name).parent.mkdir(parents=True, exist_ok=True)
         (project.build / name).write_text("x", encoding="utf-8")
-    return BuildState(inputs.shared, inputs.site, dict(inputs.issues), files, (WARNING,))
+    issues = dict(inputs.issues)
+    return BuildState(inputs.shared, inputs.site, issues, files, (WARNING,), search)
 
 
 # The state kept between builds
 
 
 def test_the_state_goes_through_json_and_back(project):
-    state = BuildState("s", "site", {SAMPLE: "a", SECOND: "b"}, ("index.html",), (WARNING,))
+    search = {"2021": "c"}
+    state = BuildState("s", "site", {SAMPLE: "a", SECOND: "b"}, ("index.html",), (WARNING,), search)
     state.save(project)
-    assert json.loads(_state_file(project).read_text(encoding="utf-8"))["version"] == 2
+    assert json.loads(_state_file(project).read_text(encoding="utf-8"))["version"] == 3
     assert BuildState.load(project) == state
 
 
@@ -62,7 +66,15 @@ def test_a_missing_state_is_empty(project):
 
 
 OLDER_SHAPE = {"shared": "s", "site": None, "issues": {SAMPLE: "a"}, "files": [], "warnings": []}
-CURRENT = {"version": 2, "shared": "s", "site": "t", "issues": {}, "files": [], "warnings": []}
+CURRENT = {
+    "version": 3,
+    "shared": "s",
+    "site": "t",
+    "issues": {},
+    "files": [],
+    "warnings": [],
+    "search": {},
+}
 
 
 @pytest.mark.parametrize(
@@ -70,10 +82,12 @@ CURRENT = {"version": 2, "shared": "s", "site": "t", "issues": {}, "files": [], 
     [
         b"",
         b"\xff\xfe not UTF-8",
-        b'{"version": 2, "shared": ',
+        b'{"version": 3, "shared": ',
         b"[" * 100_000,
         json.dumps(OLDER_SHAPE).encode(),
-        json.dumps(CURRENT | {"version": 3}).encode(),
+        json.dumps(CURRENT | {"version": 4}).encode(),
+        json.dumps(CURRENT | {"version": 2}).encode(),
+        json.dumps(CURRENT | {"search": {"2021": 7}}).encode(),
         json.dumps(CURRENT | {"files": [1, 2]}).encode(),
         json.dumps(CURRENT | {"issues": {SAMPLE: 7}}).encode(),
         json.dumps(CURRENT | {"warnings": [{"path": "a"}]}).encode(),
@@ -87,6 +101,8 @@ CURRENT = {"version": 2, "shared": "s", "site": "t", "issues": {}, "files": [], 
         "nested-deep",
         "older-shape",
         "newer-version",
+        "older-version",
+        "search-not-text",
         "files-not-names",
         "prints-not-text",
         "warning-incomplete",
@@ -203,7 +219,7 @@ def _cached(project: projects.Project) -> Inputs:
     """Model every issue, cache it as a site build does; the inputs it was modelled from."""
     inputs = fingerprint_inputs(project, VARIANT, False)
     site = issues.model_site(project, inputs, ALL, strict=False, drafts=False)
-    build.save_state(project, inputs, site, (), ())
+    build.save_state(project, inputs, site, (), (), {})
     return inputs
 
 

@@ -10,12 +10,9 @@ in `_build_issues` and `_build_site`.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -35,7 +32,6 @@ if TYPE_CHECKING:  # the stages below import what they need when a build needs i
     from bulletin.render.html import Theme
 
 WEB_CSS = "assets/bulletin.css"
-SEARCH = "pagefind"
 
 
 @dataclass(frozen=True)
@@ -124,9 +120,9 @@ def _build_site(
     outputs += keep_addresses(project, theme, site, held)
     write_outputs(project, outputs, reporter)
     files = prune(project, before.files, site_files(project, site.published, outputs))
-    index_for_search(project)
+    search = index_search(project, site.published, before.search)
     warnings = [*site.diagnostics, *rendered, *carried_warnings(project, before, site, redo)]
-    save_state(project, inputs, site, files, warnings)
+    save_state(project, inputs, site, files, warnings, search)
     return outputs, warnings
 
 
@@ -155,13 +151,15 @@ def what_changed(project: Project, before: BuildState, inputs: Inputs) -> Change
         for name, digest in inputs.issues.items()
         if not same_shared or before.issues.get(name) != digest
     )
-    nothing = inputs.site == before.site and _intact(project, before.files)
+    nothing = inputs.site == before.site and _intact(project, before.files, before.search)
     return Changes(nothing, stale)
 
 
-def _intact(project: Project, files: Iterable[str]) -> bool:
+def _intact(project: Project, files: Iterable[str], search: Iterable[str]) -> bool:
     """Whether every file the last site build made is still there, search index included."""
-    wanted = [*files, "index.html", f"{SEARCH}/pagefind.js"]
+    from bulletin.site.search import search_files
+
+    wanted = [*files, "index.html", *search_files(search)]
     return all((project.build / name).is_file() for name in wanted)
 
 
@@ -433,24 +431,17 @@ def _remove(build: Path, path: Path) -> None:
         parent.rmdir()
 
 
-def index_for_search(project: Project) -> None:
-    """Index the issue pages for the site's search with Pagefind (its PyPI package ships the
-    binary), into a fresh folder that then replaces the old index: nothing of a page that is
-    gone stays searchable."""
-    staging, old = project.build / f".{SEARCH}-new", project.build / f".{SEARCH}-old"
-    for folder in (staging, old):
-        shutil.rmtree(folder, ignore_errors=True)
-    command = [sys.executable, "-m", "pagefind", "--site", str(project.build),
-               "--output-path", str(staging), "--silent"]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        reason = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise OutputError(project.shown(project.build), reason[0], field="search index")
-    live = project.build / SEARCH
-    if live.exists():
-        os.replace(live, old)
-    os.replace(staging, live)
-    shutil.rmtree(old, ignore_errors=True)
+def index_search(
+    project: Project, published: Sequence[Issue], before: Mapping[str, str]
+) -> dict[str, str]:
+    """The published issues' pages, by year, into the site's search (`site.search`), which
+    indexes again only the years whose pages changed; returns what the next build compares."""
+    from bulletin.site.search import index_for_search
+
+    pages: dict[str, list[str]] = {}
+    for issue in published:
+        pages.setdefault(str(issue.date.year), []).append(issue.path + "index.html")
+    return index_for_search(project, pages, before)
 
 
 def save_state(
@@ -459,13 +450,14 @@ def save_state(
     site: SiteIssues,
     files: Sequence[str],
     warnings: Sequence[Diagnostic],
+    search: Mapping[str, str],
 ) -> BuildState:
     """Cache the issues modelled in this build, then record what it made from which inputs
     (drafts left out are not recorded, so the next build checks them again)."""
     store_issues(project, inputs, site.modelled.issues)
     left_out = site.modelled.left_out
     issues = {name: digest for name, digest in inputs.issues.items() if name not in left_out}
-    state = BuildState(inputs.shared, inputs.site, issues, tuple(files), tuple(warnings))
+    state = BuildState(inputs.shared, inputs.site, issues, tuple(files), tuple(warnings), search)
     state.save(project)
     return state
 

@@ -21,7 +21,7 @@ from bulletin.project import Project
 from bulletin.write import write_all, write_atomic
 
 FOLDER = ".bulletin-cache"
-VERSION = 2
+VERSION = 3
 """The shape of state.json; a state of any other shape (or none, before 2) loads as empty."""
 
 T = TypeVar("T")
@@ -93,6 +93,7 @@ class BuildState:
     issues: the fingerprint of each issue folder whose modelled issue is cached, by name.
     files: every file the site holds, relative to build/, sorted.
     warnings: what that build warned about, reported again when nothing changed.
+    search: the fingerprint of each year's pages in the search index, by year (`search`).
     """
 
     shared: str = ""
@@ -100,6 +101,7 @@ class BuildState:
     issues: Mapping[str, str] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
+    search: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, project: Project) -> BuildState:
@@ -119,6 +121,7 @@ class BuildState:
             "issues": dict(self.issues),
             "files": list(self.files),
             "warnings": [warning.to_json() for warning in self.warnings],
+            "search": dict(self.search),
         }
         write_atomic(project.root / FOLDER / "state.json", json.dumps(data, indent=1).encode())
 
@@ -141,17 +144,19 @@ def _parse(data: object) -> BuildState | None:
             "issues": dict(issues),
             "files": list(files),
             "warnings": list(warnings),
+            "search": dict(search),
         } if version == VERSION:
             pass
         case _:
             return None
-    if not all(isinstance(value, str) for value in [*issues, *issues.values(), *files]):
+    strings = [*issues, *issues.values(), *files, *search, *search.values()]
+    if not all(isinstance(value, str) for value in strings):
         return None
     try:
         kept = tuple(Diagnostic.from_json(row) for row in warnings)
     except (KeyError, TypeError, ValueError):
         return None
-    return BuildState(shared, site, issues, tuple(files), kept)
+    return BuildState(shared, site, issues, tuple(files), kept, search)
 
 
 def issue_key(inputs: Inputs, name: str) -> str:
