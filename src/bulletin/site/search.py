@@ -62,7 +62,8 @@ def index_for_search(
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         failures = [f for f in pool.map(lambda y: index_year(project, y, pages[y]), stale) if f]
     if failures:
-        raise OutputError(project.shown(project.build), failures[0], field="search index")
+        fix = "build the site again; if it fails the same way, report Pagefind's message"
+        raise OutputError(project.shown(project.build), failures[0], fix, field="search index")
     remove_others(root, now)
     return now
 
@@ -105,15 +106,26 @@ def index_year(project: Project, year: str, paths: Sequence[str]) -> str:
     for folder in (staging, old):
         shutil.rmtree(folder, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="bulletin-search-") as source:
-        for path in paths:
-            copy = Path(source) / path
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_text(pair_chinese((project.build / path).read_text("utf-8")), "utf-8")
-        failure = run_pagefind(Path(source), staging)
+        failure = copy_paired(project.build, paths, Path(source))
+        failure = failure or run_pagefind(Path(source), staging)
     if failure:
         return failure
     keep_ui(root, staging)
     _swap(staging, root / year, old)
+    return ""
+
+
+def copy_paired(build: Path, paths: Sequence[str], source: Path) -> str:
+    """Copy each page from build/ to the same place in `source`, its Chinese runs made pairs;
+    return why a page could not be read, or ""."""
+    for path in paths:
+        try:
+            html = (build / path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            return f"cannot read {path} to index it ({getattr(error, 'strerror', None) or error})"
+        copy = source / path
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text(pair_chinese(html), "utf-8")
     return ""
 
 
@@ -129,8 +141,9 @@ def run_pagefind(site: Path, output: Path) -> str:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode == 0:
         return ""
-    reason = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-    return f"Pagefind failed: {reason[0]}"
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    errors = [line.strip() for line in lines if line.startswith("Error:")]
+    return f"Pagefind failed: {(errors or lines[-1:] or ['no output'])[0]}"
 
 
 def keep_ui(root: Path, bundle: Path) -> None:
