@@ -26,7 +26,7 @@ def site(tmp_path: Path) -> Path:
 
 
 def _search_text(root: Path) -> str:
-    fragments = (root / "build/pagefind/fragment").glob("*.pf_fragment")
+    fragments = (root / "build/pagefind").glob("*/fragment/*.pf_fragment")
     return "".join(gzip.decompress(f.read_bytes()).decode("utf-8", "replace") for f in fragments)
 
 

@@ -26,6 +26,7 @@ from bulletin.site.cache import (
     remembered_inputs,
     store_issues,
 )
+from bulletin.site.search import search_files
 from conftest import SAMPLE, copy_project, edit
 from synthetic import add_issue
 
@@ -50,13 +51,14 @@ def _state_file(project: projects.Project) -> Path:
 
 def _built_state(project: projects.Project, inputs: Inputs) -> BuildState:
     """The state a site build of these inputs leaves, with the files it names in build/."""
-    files = ("index.html", f"{build.SEARCH}/pagefind.js", f"issues/{SAMPLE}/index.html")
-    for name in files:
+    files = ("index.html", f"issues/{SAMPLE}/index.html")
+    search = {SAMPLE[:4]: "fingerprint"}
+    for name in (*files, *search_files(search)):
         (project.build / name).parent.mkdir(parents=True, exist_ok=True)
         (project.build / name).write_text("x", encoding="utf-8")
     site = inputs.site
     pages = (inputs.shared, site, dict(inputs.issues), files, (WARNING,))
-    return BuildState(*pages, printed_for=site, indexed_for=site)
+    return BuildState(*pages, printed_for=site, indexed_for=site, search=search)
 
 
 # The state kept between builds
@@ -68,7 +70,7 @@ def test_the_state_goes_through_json_and_back(project):
     assert json.loads(_state_file(project).read_text(encoding="utf-8"))["version"] == 3
     assert BuildState.load(project) == state
     printed = BuildState(
-        "s", "t", {}, (), (), {SAMPLE: "k"}, "t", ("issues/x.pdf",), (WARNING,), indexed_for="t"
+        "s", "t", {}, (), (), {SAMPLE: "k"}, "t", ("issues/x.pdf",), (WARNING,), "t", {"2021": "c"}
     )
     printed.save(project)
     assert BuildState.load(project) == printed
@@ -91,6 +93,7 @@ CURRENT = {
     "print_files": [],
     "print_warnings": [],
     "indexed_for": "",
+    "search": {},
 }
 
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -47,7 +46,6 @@ if TYPE_CHECKING:  # the stages below import what they need when a build needs i
     from bulletin.render.html import Theme
 
 WEB_CSS = "assets/bulletin.css"
-SEARCH = "pagefind"
 
 
 @dataclass(frozen=True)
@@ -195,9 +193,10 @@ def finish_site(project: Project, options: Options, reporter: Reporter) -> Resul
         _stop_on_errors(state.print_warnings, options.strict)
     else:
         done = printing.Printed((), ())
-    if options.search and (state.indexed_for != state.site or not _index_intact(project)):
-        index_for_search(project)
-        state = updating_state(project, lambda now: replace(now, indexed_for=state.site))
+    if options.search and (state.indexed_for != state.site or not _index_intact(project, state)):
+        search = index_search(project, state.files, state.search)
+        site = state.site
+        state = updating_state(project, lambda now: replace(now, indexed_for=site, search=search))
     return list(done.written), list(state.all_warnings)
 
 
@@ -276,7 +275,9 @@ def what_changed(
     )
     pages = inputs.site != before.site or not _intact(project, before.files)
     printed = not options.pdf or _printed(project, before, inputs.site)
-    indexed = not options.search or (before.indexed_for == inputs.site and _index_intact(project))
+    indexed = not options.search or (
+        before.indexed_for == inputs.site and _index_intact(project, before)
+    )
     return Changes(not pages and printed and indexed, pages, stale)
 
 
@@ -291,8 +292,10 @@ def _intact(project: Project, files: Iterable[str]) -> bool:
     return all(os.path.isfile(os.path.join(build, name)) for name in files)
 
 
-def _index_intact(project: Project) -> bool:
-    return _intact(project, [f"{SEARCH}/pagefind.js"])
+def _index_intact(project: Project, state: BuildState) -> bool:
+    from bulletin.site.search import search_files
+
+    return _intact(project, search_files(state.search))
 
 
 def kept_warnings(before: BuildState, strict: bool) -> list[Diagnostic]:
@@ -482,24 +485,22 @@ def _remove(build: Path, path: Path) -> None:
         parent.rmdir()
 
 
-def index_for_search(project: Project) -> None:
-    """Index the issue pages for the site's search with Pagefind (its PyPI package ships the
-    binary), into a fresh folder that then replaces the old index: nothing of a page that is
-    gone stays searchable."""
-    staging, old = project.build / f".{SEARCH}-new", project.build / f".{SEARCH}-old"
-    for folder in (staging, old):
-        shutil.rmtree(folder, ignore_errors=True)
-    command = [sys.executable, "-m", "pagefind", "--site", str(project.build),
-               "--output-path", str(staging), "--silent"]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        reason = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise OutputError(project.shown(project.build), reason[0], field="search index")
-    live = project.build / SEARCH
-    if live.exists():
-        os.replace(live, old)
-    os.replace(staging, live)
-    shutil.rmtree(old, ignore_errors=True)
+def index_search(
+    project: Project, files: Iterable[str], before: Mapping[str, str]
+) -> dict[str, str]:
+    """The issue pages among the site's files, by year, into the site's search
+    (`site.search`), which indexes again only the years whose pages changed; returns what the
+    next build compares."""
+    from bulletin.site.search import index_for_search
+
+    pages: dict[str, list[str]] = {}
+    for name in files:
+        if ISSUE_PAGE.fullmatch(name):
+            pages.setdefault(name.split("/")[1][:4], []).append(name)
+    return index_for_search(project, pages, before)
+
+
+ISSUE_PAGE = re.compile(r"issues/[0-9]{4}-[0-9]{2}-[0-9]{2}/index\.html")
 
 
 def save_state(

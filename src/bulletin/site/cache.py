@@ -204,6 +204,7 @@ class BuildState:
     print_files: the print products in build/, relative to it, sorted.
     print_warnings: what WeasyPrint warned about while making them.
     indexed_for: the `Inputs.site` the search index was made for ("" when none).
+    search: the fingerprint of each year's pages in the search index, by year (`search`).
     """
 
     shared: str = ""
@@ -216,6 +217,7 @@ class BuildState:
     print_files: tuple[str, ...] = ()
     print_warnings: tuple[Diagnostic, ...] = ()
     indexed_for: str = ""
+    search: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, project: Project) -> BuildState:
@@ -240,6 +242,7 @@ class BuildState:
             "print_files": list(self.print_files),
             "print_warnings": [warning.to_json() for warning in self.print_warnings],
             "indexed_for": self.indexed_for,
+            "search": dict(self.search),
         }
         write_atomic(project.root / FOLDER / "state.json", json.dumps(data, indent=1).encode())
 
@@ -273,11 +276,13 @@ def _parse(data: object) -> BuildState | None:
             "print_files": list(print_files),
             "print_warnings": list(print_warnings),
             "indexed_for": str(indexed_for),
+            "search": dict(search),
         } if version == VERSION:
             pass
         case _:
             return None
     names = [*issues, *issues.values(), *files, *printed, *printed.values(), *print_files]
+    names += [*search, *search.values()]
     if not all(isinstance(value, str) for value in names):
         return None
     try:
@@ -286,7 +291,8 @@ def _parse(data: object) -> BuildState | None:
     except (KeyError, TypeError, ValueError):
         return None
     pages = (shared, site, issues, tuple(files), kept)
-    return BuildState(*pages, printed, printed_for, tuple(print_files), printing, indexed_for)
+    prints = (printed, printed_for, tuple(print_files), printing)
+    return BuildState(*pages, *prints, indexed_for, search)
 
 
 def updating_state(project: Project, change: Callable[[BuildState], BuildState]) -> BuildState:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bulletin.content.model import Issue, IssuingBody, Publication, TopItem
 from bulletin.project import slugify
 from bulletin.render.html import Theme
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 BodyIndex = list[tuple[IssuingBody, list[tuple[Issue, TopItem]]]]
 
@@ -34,7 +38,7 @@ def render_site(publication: Publication, issues: Sequence[Issue], theme: Theme)
         _page(
             "bodies/index.html", env.get_template("bodies.html").render(bodies=bodies, **context)
         ),
-        _page("search/index.html", env.get_template("search.html").render(**context)),
+        _page("search/index.html", _search_page(env, newest, context)),
         _page("404.html", env.get_template("404.html").render(**context)),
     ]
     template = env.get_template("body.html")
@@ -45,6 +49,13 @@ def render_site(publication: Publication, issues: Sequence[Issue], theme: Theme)
     pages.append(_page("sitemap.xml", _sitemap(publication, newest, bodies, theme)))
     pages.append(_page("robots.txt", env.get_template("robots.txt").render(**context)))
     return pages
+
+
+def _search_page(env: Environment, newest: Sequence[Issue], context: Mapping[str, object]) -> str:
+    """The search page, over the search index of each year with a published issue, newest
+    year first (`site.search`)."""
+    years = list(dict.fromkeys(str(issue.date.year) for issue in newest))
+    return env.get_template("search.html").render(years=years, **context)
 
 
 def body_index(issues: Sequence[Issue]) -> BodyIndex:
