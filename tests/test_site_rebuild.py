@@ -151,3 +151,34 @@ def test_a_state_of_an_older_shape_means_a_full_rebuild(site):
     assert result.returncode == 0, result.stderr
     assert f"build/issues/{SAMPLE}/china-industries-{SAMPLE}.pdf" in result.stdout
     assert f'"version": {VERSION}' in state.read_text(encoding="utf-8")
+
+
+def test_no_pdf_builds_the_html_alone_and_the_next_build_adds_only_the_pdfs(tmp_path):
+    root = copy_project(tmp_path / "p")
+    add_issue(root, dt.date(2021, 11, 16))
+    result = run(root, "build", "--no-pdf")
+    assert result.returncode == 0, result.stderr
+    pages = sorted(p.relative_to(root) for p in (root / "build").rglob("*.html"))
+    assert Path(f"build/issues/{SAMPLE}/index.html") in pages
+    assert not list((root / "build").rglob("*.pdf")) and not list((root / "build").rglob("*.png"))
+    assert list((root / "build/pagefind").glob("*/pagefind.js")), "the search index is built"
+    assert "nothing changed" in run(root, "build", "--no-pdf").stderr
+    result = run(root, "build")
+    assert result.returncode == 0, result.stderr
+    written = [line.split()[1] for line in result.stdout.splitlines()]
+    assert sorted(name for name in written if name.endswith(".pdf")) == [
+        f"build/issues/{date}/china-industries-{date}.pdf" for date in (SAMPLE, "2021-11-16")
+    ]
+    assert not [name for name in written if name.endswith(".html")], "pages done already"
+    assert "nothing changed" in run(root, "build").stderr
+
+
+def test_a_deleted_pdf_is_made_again_with_no_page(site):
+    pdf = site / f"build/issues/{SAMPLE}/china-industries-{SAMPLE}.pdf"
+    pdf.unlink()
+    result = run(site, "build")
+    assert result.returncode == 0, result.stderr
+    written = [line.split()[1] for line in result.stdout.splitlines()]
+    assert written[0] == f"build/issues/{SAMPLE}/china-industries-{SAMPLE}.pdf"
+    assert set(written[1:]) <= {f"build/issues/{SAMPLE}/card.png"}, "its print products only"
+    assert pdf.is_file()

@@ -180,19 +180,13 @@ def finish_site(project: Project, options: Options, reporter: Reporter) -> Resul
     Does nothing when the pages are being built meanwhile (their issues are not those cached):
     the next call finishes them. Returns the files written and the warnings of the site."""
     state = BuildState.load(project)
-    inputs = Inputs(state.shared, state.issues, state.site)
+    done = printing.Printed((), ())
     if options.pdf and not _printed(project, state, state.site):
-        from bulletin.content.model import Issue
-
-        issues = load_issues(project, inputs, state.issues, Issue)
-        if issues is None:
+        printed = print_site(project, state, options, reporter)
+        if printed is None:
             return [], list(state.all_warnings)
-        published = published_issues(issues, options.drafts)
-        done = print_site(project, state, inputs, published, options, reporter)
-        state = save_prints(project, state, inputs, published, done)
+        done, state = printed
         _stop_on_errors(state.print_warnings, options.strict)
-    else:
-        done = printing.Printed((), ())
     if options.search and (state.indexed_for != state.site or not _index_intact(project, state)):
         search = index_search(project, state.files, state.search)
         site = state.site
@@ -201,46 +195,59 @@ def finish_site(project: Project, options: Options, reporter: Reporter) -> Resul
 
 
 def print_site(
-    project: Project,
-    state: BuildState,
-    inputs: Inputs,
-    published: Sequence[Issue],
-    options: Options,
-    reporter: Reporter,
-) -> printing.Printed:
+    project: Project, state: BuildState, options: Options, reporter: Reporter
+) -> tuple[printing.Printed, BuildState] | None:
     """Make the print products of the published issues that `state` has as made from other
-    inputs than these (or missing)."""
-    keys = _print_keys(inputs, published)
+    inputs than those of its pages, or as missing a file; taking from the cache only those
+    issues. Returns what was made and the state recording it; None when the cached issues are
+    not those of the state (the pages are being built meanwhile)."""
+    from bulletin.content.model import Issue
+
+    inputs = Inputs(state.shared, state.issues, state.site)
+    keys = {name: issue_key(inputs, name) for name in state.issues}
+    checked = _unprinted(project, state, keys)
+    issues = load_issues(project, inputs, checked, Issue)
+    if issues is None:
+        return None
+    published = published_issues(issues, options.drafts)
     redo = printing.issues_to_print(project, published, state.printed, keys)
-    return printing.print_issues(project, _theme(project), redo, options.variant, reporter)
+    done = printing.print_issues(project, _theme(project), redo, options.variant, reporter)
+    return done, save_prints(project, state, keys, checked, published, done)
+
+
+def _unprinted(project: Project, state: BuildState, keys: Mapping[str, str]) -> list[str]:
+    """The issues whose print products were made from other inputs, or have a file missing."""
+    missing = {name.split("/")[1] for name in state.print_files if not _intact(project, [name])}
+    return [name for name in keys if state.printed.get(name) != keys[name] or name in missing]
 
 
 def save_prints(
     project: Project,
     state: BuildState,
-    inputs: Inputs,
+    keys: Mapping[str, str],
+    checked: Sequence[str],
     published: Sequence[Issue],
     done: printing.Printed,
 ) -> BuildState:
-    """Record that the print products of the published issues are those of `inputs`, with
-    WeasyPrint's warnings: those of the files just made, and the earlier ones of the others."""
+    """Record that the print products of the site are those of its pages' inputs (`keys`):
+    those of the issues not `checked` as they were, those of the published ones checked now;
+    with WeasyPrint's warnings, of the files just made and, as earlier, of the others."""
+    again = set(checked)
+    made = {name: key for name, key in state.printed.items() if name in keys and name not in again}
+    made |= {(name := issue.date.isoformat()): keys[name] for issue in published}
+    kept_files = [name for name in state.print_files if name.split("/")[1] in made.keys() - again]
+    files = tuple(sorted({*kept_files, *(f for issue in published for f in print_files(issue))}))
     remade = {project.shown(written.path) for written in done.written}
-    kept = [w for w in state.print_warnings if w.path not in remade]
-    files = tuple(sorted(name for issue in published for name in print_files(issue)))
     shown = {project.shown(project.build / name) for name in files}
-    warnings = tuple(sorted({*done.warnings, *(w for w in kept if w.path in shown)}))
-    keys = _print_keys(inputs, published)
+    kept = (w for w in state.print_warnings if w.path not in remade and w.path in shown)
+    warnings = tuple(sorted({*done.warnings, *kept}))
 
     def recorded(now: BuildState) -> BuildState:
         return replace(
-            now, printed=keys, printed_for=inputs.site, print_files=files, print_warnings=warnings
+            now, printed=made, printed_for=state.site, print_files=files, print_warnings=warnings
         )
 
     return updating_state(project, recorded)
-
-
-def _print_keys(inputs: Inputs, issues: Sequence[Issue]) -> dict[str, str]:
-    return {(name := issue.date.isoformat()): issue_key(inputs, name) for issue in issues}
 
 
 # Deciding what changed
