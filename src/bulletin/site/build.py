@@ -17,6 +17,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -180,17 +181,25 @@ def finish_site(project: Project, options: Options, reporter: Reporter) -> Resul
     Does nothing when the pages are being built meanwhile (their issues are not those cached):
     the next call finishes them. Returns the files written and the warnings of the site."""
     state = BuildState.load(project)
-    done = printing.Printed((), ())
-    if options.pdf and not _printed(project, state, state.site):
-        printed = print_site(project, state, options, reporter)
-        if printed is None:
-            return [], list(state.all_warnings)
-        done, state = printed
-        _stop_on_errors(state.print_warnings, options.strict)
-    if options.search and (state.indexed_for != state.site or not _index_intact(project, state)):
-        search = index_search(project, state.files, state.search)
-        site = state.site
-        state = updating_state(project, lambda now: replace(now, indexed_for=site, search=search))
+    site, done = state.site, printing.Printed((), ())
+    index = options.search and (
+        state.indexed_for != state.site or not _index_intact(project, state)
+    )
+    with ThreadPoolExecutor(max_workers=1) as beside:  # Pagefind runs while WeasyPrint does
+        indexing = (
+            beside.submit(index_search, project, state.files, state.search) if index else None
+        )
+        if options.pdf and not _printed(project, state, state.site):
+            printed = print_site(project, state, options, reporter)
+            if printed is None:
+                return [], list(state.all_warnings)
+            done, state = printed
+            _stop_on_errors(state.print_warnings, options.strict)
+        if indexing is not None:
+            search = indexing.result()
+            state = updating_state(
+                project, lambda now: replace(now, indexed_for=site, search=search)
+            )
     return list(done.written), list(state.all_warnings)
 
 
