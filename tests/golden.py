@@ -29,8 +29,10 @@ PAGE_IMAGES = GOLDEN / "pdf" / SAMPLE
 SITE_PAGES = (
     f"issues/{SAMPLE}/index.html",
     "index.html",
+    "issues/2021/index.html",
     "bodies/index.html",
     "bodies/miit/index.html",
+    "bodies/miit/2021/index.html",
     "feed.xml",
     "sitemap.xml",
     "404.html",

@@ -1,8 +1,8 @@
 """The whole built site against independent validators, served over HTTP on 127.0.0.1: axe-core
 (WCAG 2.1 AA and best practices) on every page at two widths, the Nu Html Checker (no error, no
 warning) on every HTML file, Lighthouse (100 for accessibility, best practices and SEO) on the two
-issue pages and the archive; the site holds the sample issue and the test issue of notes,
-figures and tables. Each check is shown to fail on a page that breaks its rules.
+issue pages, the archive and its year page; the site holds the sample issue and the test issue
+of notes, figures and tables. Each check is shown to fail on a page that breaks its rules.
 
 The tools are installed by the Makefile (`make test`): axe-core, vnu-jar and lighthouse from
 npm into .venv/node, Java and chromium from Debian.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -62,7 +63,9 @@ def pages(site_build: Path) -> list[str]:
     )
     for kind in ("index.html", "404.html", "search/index.html", "bodies/index.html"):
         assert kind in found
-    assert sum(page.startswith("issues/") for page in found) == 3  # the draft is left out
+    assert "issues/2021/index.html" in found and "bodies/miit/2021/index.html" in found
+    issues = [page for page in found if re.fullmatch(r"issues/[\d-]{10}/index.html", page)]
+    assert len(issues) == 3  # the draft is left out
     assert sum(page.startswith("bodies/") for page in found) > 10
     return found
 
@@ -196,8 +199,8 @@ def shortfalls(report: dict[str, Any]) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize(
     "path",
-    ["issues/2021-11-02/", "issues/2021-11-16/", ""],
-    ids=["issue", "issue-with-notes-figures-tables", "archive"],
+    ["issues/2021-11-02/", "issues/2021-11-16/", "", "issues/2021/"],
+    ids=["issue", "issue-with-notes-figures-tables", "archive", "archive-year"],
 )
 def test_lighthouse_scores_100(site_url, path, tmp_path):
     report = lighthouse(site_url + path, tmp_path)

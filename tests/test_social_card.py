@@ -93,7 +93,7 @@ def test_the_card_shows_the_masthead_band_over_the_headlines(site_build):
 
 def test_the_issue_page_offers_the_card_to_social_media(site_build):
     build = site_build / "build"
-    for page in build.glob("issues/*/index.html"):
+    for page in build.glob("issues/*-*-*/index.html"):
         values = meta(page)
         date = page.parent.name
         assert values["og:image"] == f"{BASE}issues/{date}/card.png"

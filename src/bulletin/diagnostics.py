@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -101,9 +102,16 @@ def _escape(match: re.Match[str]) -> str:
 def display_path(path: Path, root: Path) -> str:
     """The path as an editor would type it from the project folder."""
     try:
-        return str(path.resolve().relative_to(root.resolve()))
+        real = _resolved(root) if root.is_absolute() else root.resolve()
+        return str(path.resolve().relative_to(real))
     except ValueError:
         return str(path)
+
+
+@lru_cache(maxsize=16)
+def _resolved(root: Path) -> Path:
+    """An absolute project folder, resolved once: every file a check reads is shown from it."""
+    return root.resolve()
 
 
 def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:

@@ -273,8 +273,13 @@ class _Converter:
         return self.scalar(node)
 
     def scalar(self, node: yaml.Node) -> Any:
+        """A scalar's value, made by the constructor of its tag (as `construct_object` does,
+        without its bookkeeping of shared and recursive nodes, which scalars never are)."""
+        make = self.constructor.yaml_constructors.get(node.tag)
         try:
-            return self.constructor.construct_object(node, deep=True)
+            if make is None or not isinstance(node, yaml.ScalarNode):
+                return self.constructor.construct_object(node, deep=True)
+            return make(self.constructor, node)
         except Exception:  # a value YAML cannot make (2021-02-30, say) is checked as text
             return str(node.value)
 

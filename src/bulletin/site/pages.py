@@ -1,13 +1,15 @@
-"""The website around the issues: archive, issuing-body pages, search page, 404, feed, sitemap,
-robots.txt."""
+"""The website around the issues: the archive (the latest issues, then a page per year),
+issuing-body pages (paged by year too), search page, 404, feed, sitemap, robots.txt."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from jinja2 import Template
 
 from bulletin.content.model import Issue, IssuingBody, Publication, TopItem
 from bulletin.project import slugify
@@ -17,6 +19,11 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 BodyIndex = list[tuple[IssuingBody, list[tuple[Issue, TopItem]]]]
+Entry = TypeVar("Entry")
+LATEST = 12
+"""How many of the latest issues the home page lists, and of the latest items a body's page:
+the rest are on the year pages (issues/2021/, bodies/miit/2021/), so no page grows with the
+archive."""
 
 
 @dataclass(frozen=True)
@@ -28,23 +35,21 @@ class Page:
 
 
 def render_site(publication: Publication, issues: Sequence[Issue], theme: Theme) -> list[Page]:
-    """Every site-wide file for the given (published) issues, newest first on the archive."""
+    """Every site-wide file for the given (published) issues, newest first on each list."""
     newest = sorted(issues, key=lambda issue: issue.date, reverse=True)
     bodies = body_index(newest)
     env = theme.environment
     context = {"pub": publication}
     pages = [
-        _page("index.html", env.get_template("archive.html").render(issues=newest, **context)),
+        *_archive_pages(env.get_template("archive.html"), newest, context),
         _page(
             "bodies/index.html", env.get_template("bodies.html").render(bodies=bodies, **context)
         ),
         _page("search/index.html", _search_page(env, newest, context)),
         _page("404.html", env.get_template("404.html").render(**context)),
     ]
-    template = env.get_template("body.html")
     for body, entries in bodies:
-        html = template.render(body=body, entries=entries, **context)
-        pages.append(_page(f"bodies/{slugify(body.abbreviation)}/index.html", html))
+        pages += _body_pages(env.get_template("body.html"), body, entries, context)
     pages.append(Page("feed.xml", render_feed(publication, newest, theme)))
     pages.append(_page("sitemap.xml", _sitemap(publication, newest, bodies, theme)))
     pages.append(_page("robots.txt", env.get_template("robots.txt").render(**context)))
@@ -56,6 +61,95 @@ def _search_page(env: Environment, newest: Sequence[Issue], context: Mapping[str
     year first (`site.search`)."""
     years = list(dict.fromkeys(str(issue.date.year) for issue in newest))
     return env.get_template("search.html").render(years=years, **context)
+
+
+@dataclass(frozen=True)
+class Years:
+    """The years a list of the site spans, newest first, with how many entries each holds,
+    and the year a page shows (None on the page of the latest entries)."""
+
+    counts: tuple[tuple[int, int], ...]
+    current: int | None = None
+    earlier: int | None = None
+    """On the page of the latest entries, the year of the newest entry it leaves out."""
+
+    @property
+    def older(self) -> int | None:
+        """The year before the current one that has entries (None on the oldest, or no year)."""
+        numbers = [year for year, _ in self.counts]
+        if self.current is None or numbers.index(self.current) + 1 == len(numbers):
+            return None
+        return numbers[numbers.index(self.current) + 1]
+
+    @property
+    def newer(self) -> int | None:
+        """The year after the current one that has entries (None on the newest, or no year)."""
+        numbers = [year for year, _ in self.counts]
+        if self.current is None or numbers.index(self.current) == 0:
+            return None
+        return numbers[numbers.index(self.current) - 1]
+
+
+def by_year(entries: Sequence[Entry], day: Callable[[Entry], dt.date]) -> dict[int, list[Entry]]:
+    """Entries (newest first) grouped by the year of `day`, newest year first, in their order."""
+    years: dict[int, list[Entry]] = {}
+    for entry in entries:
+        years.setdefault(day(entry).year, []).append(entry)
+    return years
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where a list of the site lives: its page of the latest entries (`home`, "" for the
+    site's root) and the folder of its year pages (`years`), both paths within the site."""
+
+    home: str
+    years: str
+
+    def year(self, number: int) -> str:
+        """The path of a year's page within the site: issues/2021/."""
+        return f"{self.years}{number}/"
+
+
+def _paged(
+    template: Template,
+    listing: Listing,
+    entries: Sequence[Entry],
+    day: Callable[[Entry], dt.date],
+    **context: Any,
+) -> Iterator[Page]:
+    """The page of the latest entries of a list (newest first), then one page per year, each
+    with the navigation between the years."""
+    years = by_year(entries, day)
+    counts = tuple((year, len(listed)) for year, listed in years.items())
+    earlier = day(entries[LATEST]).year if len(entries) > LATEST else None
+    pages = [(listing.home, entries[:LATEST], Years(counts, earlier=earlier))]
+    pages += [(listing.year(year), listed, Years(counts, year)) for year, listed in years.items()]
+    for path, listed, where in pages:
+        root = "../" * path.count("/")
+        html = template.render(
+            entries=listed, total=len(entries), years=where, listing=listing, root=root, **context
+        )
+        yield _page(f"{path}index.html", html)
+
+
+def _archive_pages(
+    template: Template, newest: Sequence[Issue], context: dict[str, Any]
+) -> Iterator[Page]:
+    """The home page (the latest issues) and the archive's year pages (issues/2021/)."""
+    return _paged(template, Listing("", "issues/"), newest, lambda issue: issue.date, **context)
+
+
+def _body_pages(
+    template: Template,
+    body: IssuingBody,
+    entries: list[tuple[Issue, TopItem]],
+    context: dict[str, Any],
+) -> Iterator[Page]:
+    """A body's page (its latest items) and its year pages (bodies/miit/2021/)."""
+    folder = f"bodies/{slugify(body.abbreviation)}/"
+    listing = Listing(folder, folder)
+    return _paged(template, listing, entries, lambda entry: entry[0].date, body=body, **context)
 
 
 def body_index(issues: Sequence[Issue]) -> BodyIndex:
@@ -103,13 +197,16 @@ def _sitemap(
 ) -> str:
     base = publication.base_url
     latest = newest[0].date if newest else None
-    changed = max(map(updated, newest), default=None)  # the archive marks corrected issues
+    changed = max(map(updated, newest[:LATEST]), default=None)  # the home page marks corrections
     pages = [(base, changed), (base + "bodies/", latest), (base + "search/", None)]
     pages += [(issue.url, updated(issue)) for issue in newest]
-    pages += [
-        (f"{base}bodies/{slugify(body.abbreviation)}/", entries[0][0].date)
-        for body, entries in bodies
-    ]
+    years = by_year(newest, lambda issue: issue.date).items()
+    pages += [(f"{base}issues/{year}/", max(map(updated, listed))) for year, listed in years]
+    for body, entries in bodies:
+        folder = f"{base}bodies/{slugify(body.abbreviation)}/"
+        pages.append((folder, entries[0][0].date))
+        items = by_year(entries, lambda entry: entry[0].date).items()
+        pages += [(f"{folder}{year}/", listed[0][0].date) for year, listed in items]
     return theme.environment.get_template("sitemap.xml").render(pages=pages)
 
 
