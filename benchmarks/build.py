@@ -1,5 +1,6 @@
 """Wall times of `bulletin build`, `bulletin check` and `bulletin --help` on the sample issue,
-against a bare script that imports WeasyPrint and renders the same final print HTML; and, in
+against a bare script that imports WeasyPrint and renders the same final print HTML as a tagged
+PDF/UA-1, as the build does; and, in
 process, the time of the pass that mends the PDF's tags (`render/tagging.py`) and what the
 issue's social card (card.png) costs.
 
@@ -21,8 +22,10 @@ REPO = Path(__file__).resolve().parents[1]
 DATE = "2021-11-02"
 BARE = """
 import sys, weasyprint
-weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])
+document = weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2])
+document.write_pdf(sys.argv[3], pdf_variant="pdf/ua-1", pdf_tags=True)
 """
+"""A bare tagged render in a fresh process: what any WeasyPrint user pays for the same PDF/UA-1."""
 
 
 def wall(command: list[str], runs: int) -> list[float]:
@@ -105,7 +108,7 @@ def main() -> None:
         html = final_print_html(root)
         results = {
             "bulletin build": wall([*bulletin, "--project", folder, "build", DATE], runs),
-            "bare WeasyPrint render": wall(
+            "bare tagged render": wall(
                 [
                     sys.executable,
                     "-c",
@@ -125,9 +128,9 @@ def main() -> None:
     for name, times in results.items():
         print(row(name, times))
     ratio = statistics.median(results["bulletin build"]) / statistics.median(
-        results["bare WeasyPrint render"]
+        results["bare tagged render"]
     )
-    print(f"build / bare render: {ratio:.2f}x (aim <= 1.15x)")
+    print(f"build / bare tagged render: {ratio:.2f}x (aim <= 1.00x)")
 
 
 if __name__ == "__main__":

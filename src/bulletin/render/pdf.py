@@ -11,12 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import weasyprint
-from weasyprint.text.fonts import FontConfiguration
-
+from bulletin.render.startup import import_weasyprint
 from bulletin.render.tagging import tag_pdf
 
-_FONTS = FontConfiguration()
+weasyprint = import_weasyprint()
+_FONTS = weasyprint.text.fonts.FontConfiguration()
 """One font configuration for every PDF of the process: fonts are loaded once."""
 
 

@@ -12,17 +12,18 @@ import io
 from pathlib import Path
 
 import pypdfium2
-import weasyprint
 from markupsafe import escape
-from weasyprint.text.fonts import FontConfiguration
 
 from bulletin.render.pdf import Rendered, on_every_core, timed
+from bulletin.render.startup import import_weasyprint
+
+weasyprint = import_weasyprint()
 
 Job = tuple[str, Path, int, int]
 """What a PNG is made from: HTML, base URL, width and height in pixels."""
 CSS_PIXELS_PER_POINT = 96 / 72
 """pdfium's scale that makes one CSS pixel (1/96 in) one image pixel; a PDF point is 1/72 in."""
-_FONTS = FontConfiguration()
+_FONTS = weasyprint.text.fonts.FontConfiguration()
 
 
 def png(html: str, base_url: Path, width: int, height: int) -> bytes:

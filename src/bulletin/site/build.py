@@ -26,7 +26,7 @@ from bulletin.errors import ConfigError, ContentError, OutputError
 from bulletin.project import Project, require_issue
 from bulletin.render.standards import PDF_VARIANTS
 from bulletin.report import QUIET, Reporter
-from bulletin.site.cache import BuildState, Inputs, fingerprint_inputs, store_issues
+from bulletin.site.cache import FOLDER, BuildState, Inputs, fingerprint_inputs, store_issues
 from bulletin.site.issues import SiteIssues, model_issues, model_site
 from bulletin.write import write_all
 
@@ -251,6 +251,7 @@ def render_pdfs(project: Project, theme: Theme, issues: Sequence[Issue], variant
     from bulletin.render import pdf
     from bulletin.render.html import render_print
 
+    _hyphenation_cached(project)
     with theme.errors(project.shown):
         jobs = [
             (render_print(issue, theme), project.issue_folder(issue.date), variant)
@@ -267,11 +268,19 @@ def render_cards(project: Project, theme: Theme, issues: Sequence[Issue]) -> Ren
     from bulletin.render import raster
     from bulletin.render.html import CARD, render_card
 
+    _hyphenation_cached(project)
     with theme.errors(project.shown):
         size = (CARD.width, CARD.height)
         made = raster.pngs([(render_card(issue, theme), theme.folder, *size) for issue in issues])
     paths = [project.build / issue.path / CARD.name for issue in issues]
     return _rendered(project, paths, made)
+
+
+def _hyphenation_cached(project: Project) -> None:
+    """Keep the hyphenation tables WeasyPrint parses in the project's cache (`startup`)."""
+    from bulletin.render.startup import cache_hyphenation
+
+    cache_hyphenation(project.root / FOLDER / "hyphenation")
 
 
 def _rendered(
@@ -480,9 +489,10 @@ def forget_in_site(project: Project, names: Sequence[str]) -> None:
 
 
 def _theme(project: Project) -> Theme:
+    """The project's templates, kept compiled in its cache."""
     from bulletin.render.html import Theme
 
-    return Theme(project.templates)
+    return Theme(project.templates, project.root / FOLDER / "templates")
 
 
 def _stop_on_errors(diagnostics: Sequence[Diagnostic], strict: bool) -> None:
