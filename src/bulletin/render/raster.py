@@ -24,6 +24,8 @@ Job = tuple[str, Path, int, int]
 CSS_PIXELS_PER_POINT = 96 / 72
 """pdfium's scale that makes one CSS pixel (1/96 in) one image pixel; a PDF point is 1/72 in."""
 _FONTS = weasyprint.text.fonts.FontConfiguration()
+RENDERER = f"WeasyPrint {weasyprint.__version__}, pypdfium2 {pypdfium2.PYPDFIUM_INFO}"
+"""What makes the pictures: the same HTML and files with the same renderer give the same PNG."""
 
 
 def png(html: str, base_url: Path, width: int, height: int) -> bytes:

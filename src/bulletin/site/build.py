@@ -28,6 +28,7 @@ from bulletin.render.standards import PDF_VARIANTS
 from bulletin.report import QUIET, Reporter
 from bulletin.site.cache import FOLDER, BuildState, Inputs, fingerprint_inputs, store_issues
 from bulletin.site.issues import SiteIssues, model_issues, model_site
+from bulletin.site.pictures import kept_pngs
 from bulletin.write import write_all
 
 if TYPE_CHECKING:  # the stages below import what they need when a build needs it, not the CLI
@@ -263,17 +264,17 @@ def render_pdfs(project: Project, theme: Theme, issues: Sequence[Issue], variant
 
 
 def render_cards(project: Project, theme: Theme, issues: Sequence[Issue]) -> Rendered:
-    """Each issue's social card (card.html as a PNG of `html.CARD`'s size, made on every core)
-    beside its page, with what WeasyPrint warned about as warnings on the card."""
-    from bulletin.render import raster
+    """Each issue's social card (card.html as a PNG of `html.CARD`'s size, made on every core
+    unless kept from an earlier build: `pictures`) beside its page, with what WeasyPrint warned
+    about as warnings on the card."""
     from bulletin.render.html import CARD, render_card
 
     _hyphenation_cached(project)
     with theme.errors(project.shown):
         size = (CARD.width, CARD.height)
-        made = raster.pngs([(render_card(issue, theme), theme.folder, *size) for issue in issues])
+        jobs = [(render_card(issue, theme), theme.folder, *size) for issue in issues]
     paths = [project.build / issue.path / CARD.name for issue in issues]
-    return _rendered(project, paths, made)
+    return _rendered(project, paths, kept_pngs(project, paths, jobs))
 
 
 def _hyphenation_cached(project: Project) -> None:
@@ -328,7 +329,7 @@ def copy_figures(project: Project, issues: Sequence[Issue]) -> tuple[Output, ...
 
 def render_figure_copies(project: Project, issues: Sequence[Issue]) -> Rendered:
     """A PNG copy of each SVG figure, for the email (mail programs do not show SVG), at twice
-    the size the email shows it, for sharp screens; made on every core."""
+    the size the email shows it, for sharp screens; made on every core, unless kept."""
     from bulletin.content.prose import email_size
     from bulletin.render import raster
 
@@ -340,7 +341,7 @@ def render_figure_copies(project: Project, issues: Sequence[Issue]) -> Rendered:
             html = raster.picture(figure.path, width, height)
             jobs.append((html, project.issue_folder(issue.date), width, height))
             paths.append(project.build / issue.path / figure.mailed)
-    return _rendered(project, paths, raster.pngs(jobs))
+    return _rendered(project, paths, kept_pngs(project, paths, jobs))
 
 
 def _read_figure(project: Project, file: Path) -> bytes:
