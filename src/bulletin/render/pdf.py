@@ -6,7 +6,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,6 +54,8 @@ def on_every_core(work: Callable[[J], R], jobs: Sequence[J]) -> list[R]:
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers <= 1:
         return [work(job) for job in jobs]
+    from concurrent.futures import ProcessPoolExecutor  # not imported for a single document
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(work, jobs))
 
