@@ -35,7 +35,8 @@ def kept_pngs(project: Project, paths: Sequence[Path], jobs: Sequence[Job]) -> l
     if not jobs:
         return []
     record = _load(project)
-    keys = [_key(job, raster.RENDERER) for job in jobs]
+    folders = {base: fingerprint(files_under(base)) for _, base, _, _ in jobs}
+    keys = [_key(job, folders[job[1]], raster.RENDERER) for job in jobs]
     made: list[Rendered | None] = [
         _kept(project, path, key, record) for path, key in zip(paths, keys, strict=True)
     ]
@@ -48,10 +49,10 @@ def kept_pngs(project: Project, paths: Sequence[Path], jobs: Sequence[Job]) -> l
     return [picture for picture in made if picture is not None]
 
 
-def _key(job: Job, renderer: str) -> str:
-    """A digest of what a picture is made from: HTML, size, base folder's files, renderer."""
+def _key(job: Job, files: str, renderer: str) -> str:
+    """A digest of what a picture is made from: HTML, size, base folder and the fingerprint of
+    its files, renderer."""
     html, base, width, height = job
-    files = fingerprint(files_under(base))
     text = f"{renderer}\0{width}x{height}\0{base}\0{files}\0{html}"
     return hashlib.sha256(text.encode()).hexdigest()
 
