@@ -141,3 +141,45 @@ def test_a_broken_card_template_names_its_line_and_writes_nothing(tmp_path):
     assert "Traceback" not in result.stderr
     assert re.match(r"templates/card\.html:\d+: error: template: .*nofilter", result.stderr)
     assert not (root / "build").exists()
+
+
+# site.pictures: a card made from the same inputs is not made again
+
+
+def test_a_card_made_from_the_same_inputs_is_kept_with_its_warnings(project: Path):
+    from bulletin.project import find_project
+    from bulletin.site.pictures import kept_pngs
+
+    root = find_project(project)
+    card = root.build / "card.png"
+    job = ('<p style="color: nonsense">Hello</p>', root.templates, 120, 63)
+    [(made, seconds, warnings)] = kept_pngs(root, [card], [job])
+    assert seconds > 0
+    assert any("nonsense" in warning for warning in warnings)
+    card.parent.mkdir(parents=True)
+    card.write_bytes(made)
+    assert kept_pngs(root, [card], [job]) == [(made, 0.0, warnings)]  # 0 s: not made again
+
+
+@pytest.mark.parametrize("change", ["html", "template file", "png in build", "record"])
+def test_a_card_is_made_again_when_anything_it_was_made_from_changed(project: Path, change: str):
+    from bulletin.project import find_project
+    from bulletin.site.pictures import RECORD, kept_pngs
+
+    root = find_project(project)
+    card = root.build / "card.png"
+    job = ("<p>Hello</p>", root.templates, 120, 63)
+    [(made, _, _)] = kept_pngs(root, [card], [job])
+    card.parent.mkdir(parents=True)
+    card.write_bytes(made)
+    if change == "html":
+        job = ("<p>Hello again</p>", root.templates, 120, 63)
+    elif change == "template file":
+        (root.templates / "logo.svg").write_text("<svg/>", encoding="utf-8")
+    elif change == "png in build":
+        card.write_bytes(made[:-1])
+    else:
+        (root.root / ".bulletin-cache" / RECORD).write_text("{damaged", encoding="utf-8")
+    [(again, seconds, _)] = kept_pngs(root, [card], [job])
+    assert seconds > 0
+    assert (again == made) is (change != "html")

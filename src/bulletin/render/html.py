@@ -42,14 +42,21 @@ NO_HISTORY = History()
 
 @dataclass(frozen=True)
 class Theme:
-    """The house style: a folder of templates and stylesheets (the project's templates/)."""
+    """The house style: a folder of templates and stylesheets (the project's templates/).
+
+    compiled: a folder where each template is kept compiled (jinja2's bytecode cache), so that
+        a later process loads it instead of compiling it again; a template whose text changed
+        is compiled anew. None: compile in every process.
+    """
 
     folder: Path
+    compiled: Path | None = None
 
     @cached_property
     def environment(self) -> jinja2.Environment:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.folder),
+            bytecode_cache=self._bytecode_cache(),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -58,6 +65,15 @@ class Theme:
         env.filters.update(longdate=longdate, shortdate=shortdate, runin=runin, slug=slugify)
         env.filters.update(clip=clip, favicon=favicon)
         return env
+
+    def _bytecode_cache(self) -> jinja2.BytecodeCache | None:
+        if self.compiled is None:
+            return None
+        try:
+            self.compiled.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a cache, no more: compile in this process
+            return None
+        return jinja2.FileSystemBytecodeCache(str(self.compiled))
 
     def stylesheet(self, name: str) -> str:
         """A stylesheet of the edition `name` (print.css, web.css), after the house variables."""

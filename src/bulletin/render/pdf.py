@@ -8,17 +8,15 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import weasyprint
-from weasyprint.text.fonts import FontConfiguration
-
+from bulletin.render.startup import import_weasyprint
 from bulletin.render.tagging import tag_pdf
 
-_FONTS = FontConfiguration()
+weasyprint = import_weasyprint()
+_FONTS = weasyprint.text.fonts.FontConfiguration()
 """One font configuration for every PDF of the process: fonts are loaded once."""
 
 
@@ -64,6 +62,8 @@ def each_on_every_core(work: Callable[[J], R], jobs: Iterable[J]) -> Iterator[R]
     if workers <= 1 or len(first) <= 1:
         yield from (work(job) for job in itertools.chain(first, pending))
         return
+    from concurrent.futures import ProcessPoolExecutor  # not imported for a single document
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         running = deque(pool.submit(work, job) for job in first)
         running += (pool.submit(work, job) for job in itertools.islice(pending, 2 * workers - 2))

@@ -13,17 +13,20 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pypdfium2
-import weasyprint
 from markupsafe import escape
-from weasyprint.text.fonts import FontConfiguration
 
 from bulletin.render.pdf import Rendered, each_on_every_core, timed
+from bulletin.render.startup import import_weasyprint
+
+weasyprint = import_weasyprint()
 
 Job = tuple[str, Path, int, int]
 """What a PNG is made from: HTML, base URL, width and height in pixels."""
 CSS_PIXELS_PER_POINT = 96 / 72
 """pdfium's scale that makes one CSS pixel (1/96 in) one image pixel; a PDF point is 1/72 in."""
-_FONTS = FontConfiguration()
+_FONTS = weasyprint.text.fonts.FontConfiguration()
+RENDERER = f"WeasyPrint {weasyprint.__version__}, pypdfium2 {pypdfium2.PYPDFIUM_INFO}"
+"""What makes the pictures: the same HTML and files with the same renderer give the same PNG."""
 
 
 def png(html: str, base_url: Path, width: int, height: int) -> bytes:

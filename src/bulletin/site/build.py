@@ -30,6 +30,7 @@ from bulletin.render.standards import PDF_VARIANTS
 from bulletin.report import QUIET, Reporter
 from bulletin.site import printing
 from bulletin.site.cache import (
+    FOLDER,
     BuildState,
     Inputs,
     fingerprint_inputs,
@@ -547,12 +548,14 @@ def forget_in_site(project: Project, names: Sequence[str]) -> None:
 
 
 def _theme(project: Project) -> Theme:
-    """The project's theme, one for each templates folder in a process: a long-lived one (the
-    preview) compiles each template once, and again only when its file changes (jinja2 checks
-    each template's modification time when it is asked for)."""
+    """The project's theme, one for each templates folder in a process, its templates kept
+    compiled in the project's cache: a long-lived process (the preview) compiles each template
+    once, and again only when its file changes (jinja2 checks each template's modification time
+    when it is asked for)."""
     from bulletin.render.html import Theme
 
-    return _THEMES.setdefault(project.templates, Theme(project.templates))
+    compiled = project.root / FOLDER / "templates"
+    return _THEMES.setdefault(project.templates, Theme(project.templates, compiled))
 
 
 _THEMES: dict[Path, Theme] = {}

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from bulletin.diagnostics import Diagnostic, Severity
 from bulletin.project import Project
 from bulletin.report import Reporter
+from bulletin.site.cache import FOLDER
+from bulletin.site.pictures import kept_pngs
 from bulletin.write import write_atomic
 
 if TYPE_CHECKING:
@@ -74,6 +76,9 @@ def print_issues(
 ) -> Printed:
     """Make and write, for each issue, its PDF, then its social card and figures' PNG copies,
     each file as soon as it is made (atomically: a reader never sees half of one)."""
+    from bulletin.render.startup import cache_hyphenation
+
+    cache_hyphenation(project.root / FOLDER / "hyphenation")
     written: list[Written] = []
     warnings: list[Diagnostic] = []
     for path, (data, seconds, logged) in made(project, theme, issues, variant):
@@ -111,27 +116,25 @@ def render_pdfs(
 def render_cards(
     project: Project, theme: Theme, issues: Sequence[Issue]
 ) -> Iterator[tuple[Path, Rendered]]:
-    """Each issue's social card (card.html as a PNG of `html.CARD`'s size), as it is done."""
-    from bulletin.render import raster
+    """Each issue's social card (card.html as a PNG of `html.CARD`'s size), as it is done, or
+    as an earlier build made it from the same inputs (`pictures`)."""
     from bulletin.render.html import CARD, render_card
 
     size = (CARD.width, CARD.height)
-    jobs = ((render_card(issue, theme), theme.folder, *size) for issue in issues)
-    paths = [project.build / issue.path / CARD.name for issue in issues]
     with theme.errors(project.shown):
-        yield from zip(paths, raster.pngs(jobs), strict=True)
+        jobs = [(render_card(issue, theme), theme.folder, *size) for issue in issues]
+    paths = [project.build / issue.path / CARD.name for issue in issues]
+    yield from zip(paths, kept_pngs(project, paths, jobs), strict=True)
 
 
 def render_figure_copies(
     project: Project, issues: Sequence[Issue]
 ) -> Iterator[tuple[Path, Rendered]]:
     """A PNG copy of each SVG figure, for the email (mail programs do not show SVG), at twice
-    the size the email shows it, for sharp screens."""
-    from bulletin.render import raster
-
+    the size the email shows it, for sharp screens; or as an earlier build made it."""
     copies = [(issue, figure) for issue in issues for figure in issue.figures if figure.vector]
     paths = [project.build / issue.path / figure.mailed for issue, figure in copies]
-    yield from zip(paths, raster.pngs(_copy_jobs(project, copies)), strict=True)
+    yield from zip(paths, kept_pngs(project, paths, list(_copy_jobs(project, copies))), strict=True)
 
 
 def _copy_jobs(project: Project, copies: Iterable[tuple[Issue, Figure]]) -> Iterator[Job]:
