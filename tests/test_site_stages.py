@@ -94,6 +94,7 @@ CURRENT = {
     "print_warnings": [],
     "indexed_for": "",
     "search": {},
+    "lists": {},
 }
 
 
@@ -421,7 +422,7 @@ def test_web_pages_have_the_stylesheet_first_and_the_site_navigation(project):
 
 def test_site_pages_list_the_published_issues(project):
     site = _modelled(project)
-    outputs = build.render_site_pages(
+    outputs, _ = build.render_site_pages(
         project, build._theme(project), site.publication, site.published
     )
     by_name = {o.path.relative_to(project.build).as_posix(): o.data for o in outputs}
@@ -480,3 +481,32 @@ def test_prune_removes_what_the_site_no_longer_holds(project):
     assert not (project.build / "issues" / DRAFT).exists()  # an issue no longer published
     assert (project.build / "notes.txt").is_file()  # not the site's: left alone
     assert (project.build / kept_pdf).is_file()  # a print product of the site, kept
+
+
+def test_list_pages_of_unchanged_issues_are_not_rendered_again(project):
+    """The archive's and the bodies' list pages are rendered again only when an issue they list
+    (or their year navigation) changed, or when the file is gone; the rest are kept."""
+    from bulletin.site.pages import Lists
+
+    add_issue(project.root, dt.date(2022, 1, 11))
+    site = _modelled(project)
+    theme = build._theme(project)
+    keys = {issue.date: f"key {issue.date}" for issue in site.published}
+
+    def rendered(lists: Lists) -> tuple[set[str], dict[str, str]]:
+        outputs, listed = build.render_site_pages(
+            project, theme, site.publication, site.published, lists
+        )
+        return {o.path.relative_to(project.build).as_posix() for o in outputs}, listed
+
+    everything, listed = rendered(Lists(keys))
+    assert {"index.html", "issues/2021/index.html", "issues/2022/index.html"} <= set(listed)
+    assert set(listed) <= everything
+    again, same = rendered(Lists(keys, listed, lambda path: True))
+    assert same == listed and not again & set(listed)
+    assert {"feed.xml", "sitemap.xml", "bodies/index.html"} <= again
+    edited = keys | {dt.date(2022, 1, 11): "edited"}
+    gone = "bodies/miit/2021/index.html"
+    redone, _ = rendered(Lists(edited, listed, lambda path: path != gone))
+    assert {"index.html", "issues/2022/index.html", "bodies/miit/2022/index.html", gone} <= redone
+    assert "issues/2021/index.html" not in redone

@@ -46,6 +46,7 @@ from bulletin.write import write_all
 if TYPE_CHECKING:  # the stages below import what they need when a build needs it, not the CLI
     from bulletin.content.model import Issue, Publication
     from bulletin.render.html import Theme
+    from bulletin.site.pages import Lists
 
 WEB_CSS = "assets/bulletin.css"
 
@@ -164,16 +165,28 @@ def build_pages(
     pages = render_pages(project, theme, redo)
     icon = render_favicon(project, theme, site.publication)
     figures = [*copy_figures(project, redo), *copy_versions(project, redo)]
-    site_pages = render_site_pages(project, theme, site.publication, site.published)
+    lists = _lists(project, before, inputs, site.published)
+    site_pages, listed = render_site_pages(project, theme, site.publication, site.published, lists)
     outputs = [*pages, icon, *figures, *site_pages]
     printed = {name for issue in site.published for name in print_files(issue)}
-    held = site_files(project, site.published, outputs)
+    held = site_files(project, site.published, outputs) | set(listed)
     outputs += keep_addresses(project, theme, site, held | printed)
     written = write_outputs(project, outputs, reporter)
     files = prune(project, [*before.files, *before.print_files], held, printed)
     warnings = [*site.diagnostics, *carried_warnings(project, before, site)]
-    save_state(project, inputs, site, files, warnings)
+    save_state(project, inputs, site, files, warnings, listed)
     return written
+
+
+def _lists(
+    project: Project, before: BuildState, inputs: Inputs, published: Sequence[Issue]
+) -> Lists:
+    """What the list pages in build/ were rendered from, and what each issue is made from now."""
+    from bulletin.site.pages import Lists
+
+    keys = {issue.date: issue_key(inputs, issue.date.isoformat()) for issue in published}
+    build = str(project.build)
+    return Lists(keys, before.lists, lambda path: os.path.isfile(os.path.join(build, path)))
 
 
 def finish_site(project: Project, options: Options, reporter: Reporter) -> Result:
@@ -448,16 +461,23 @@ def keep_addresses(
 
 
 def render_site_pages(
-    project: Project, theme: Theme, publication: Publication, issues: Sequence[Issue]
-) -> tuple[Output, ...]:
-    """The pages around the published issues: archive, body pages, search, 404, feed, sitemap."""
-    from bulletin.site.pages import render_site
+    project: Project,
+    theme: Theme,
+    publication: Publication,
+    issues: Sequence[Issue],
+    lists: Lists | None = None,
+) -> tuple[tuple[Output, ...], dict[str, str]]:
+    """The pages around the published issues: archive, body pages, search, 404, feed, sitemap;
+    but the list pages `lists` has as made from the same issues. Returns them, and what each
+    list page is made from (rendered or not)."""
+    from bulletin.site.pages import Lists, render_site_since
 
     start = time.perf_counter()
     with theme.errors(project.shown):
-        pages = render_site(publication, issues, theme)
-    seconds = (time.perf_counter() - start) / max(len(pages), 1)
-    return tuple(Output(project.build / page.path, page.data, seconds) for page in pages)
+        site = render_site_since(publication, issues, theme, lists or Lists())
+    seconds = (time.perf_counter() - start) / max(len(site.pages), 1)
+    pages = tuple(Output(project.build / page.path, page.data, seconds) for page in site.pages)
+    return pages, site.lists
 
 
 # Writing, pruning, indexing, remembering
@@ -526,6 +546,7 @@ def save_state(
     site: SiteIssues,
     files: Sequence[str],
     warnings: Sequence[Diagnostic],
+    lists: Mapping[str, str] | None = None,
 ) -> BuildState:
     """Cache the issues modelled in this build, then record what it made from which inputs
     (drafts left out are not recorded, so the next build checks them again)."""
@@ -536,7 +557,7 @@ def save_state(
     def recorded(now: BuildState) -> BuildState:
         shared, site = inputs.shared, inputs.site
         return replace(now, shared=shared, site=site, issues=issues, files=tuple(files),
-                       warnings=tuple(warnings))  # fmt: skip
+                       warnings=tuple(warnings), lists=dict(lists or {}))  # fmt: skip
 
     return updating_state(project, recorded)
 

@@ -205,6 +205,8 @@ class BuildState:
     print_warnings: what WeasyPrint warned about while making them.
     indexed_for: the `Inputs.site` the search index was made for ("" when none).
     search: the fingerprint of each year's pages in the search index, by year (`search`).
+    lists: what each list page (the archive and body pages, latest or by year) was rendered
+        from, by path (`pages.Lists`), so that a build renders only those whose issues changed.
     """
 
     shared: str = ""
@@ -218,6 +220,7 @@ class BuildState:
     print_warnings: tuple[Diagnostic, ...] = ()
     indexed_for: str = ""
     search: Mapping[str, str] = field(default_factory=dict)
+    lists: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, project: Project) -> BuildState:
@@ -243,6 +246,7 @@ class BuildState:
             "print_warnings": [warning.to_json() for warning in self.print_warnings],
             "indexed_for": self.indexed_for,
             "search": dict(self.search),
+            "lists": dict(self.lists),
         }
         write_atomic(project.root / FOLDER / "state.json", json.dumps(data, indent=1).encode())
 
@@ -277,12 +281,13 @@ def _parse(data: object) -> BuildState | None:
             "print_warnings": list(print_warnings),
             "indexed_for": str(indexed_for),
             "search": dict(search),
+            "lists": dict(lists),
         } if version == VERSION:
             pass
         case _:
             return None
     names = [*issues, *issues.values(), *files, *printed, *printed.values(), *print_files]
-    names += [*search, *search.values()]
+    names += [*search, *search.values(), *lists, *lists.values()]
     if not all(isinstance(value, str) for value in names):
         return None
     try:
@@ -292,7 +297,7 @@ def _parse(data: object) -> BuildState | None:
         return None
     pages = (shared, site, issues, tuple(files), kept)
     prints = (printed, printed_for, tuple(print_files), printing)
-    return BuildState(*pages, *prints, indexed_for, search)
+    return BuildState(*pages, *prints, indexed_for, search, lists)
 
 
 def updating_state(project: Project, change: Callable[[BuildState], BuildState]) -> BuildState:

@@ -4,9 +4,10 @@ issuing-body pages (paged by year too), search page, 404, feed, sitemap, robots.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jinja2 import Template
@@ -36,12 +37,55 @@ class Page:
 
 def render_site(publication: Publication, issues: Sequence[Issue], theme: Theme) -> list[Page]:
     """Every site-wide file for the given (published) issues, newest first on each list."""
+    return render_site_since(publication, issues, theme, Lists()).pages
+
+
+@dataclass(frozen=True)
+class Lists:
+    """What the list pages of the site (the archive and body pages, each latest or by year) were
+    rendered from, so that a build renders again only those whose entries changed.
+
+    keys: what each issue is made from (`cache.issue_key`), by date; none: render every page.
+    before: the key of each list page when it was last rendered, by path within the site.
+    exists: whether a file of the site (by path within it) is there.
+    """
+
+    keys: Mapping[dt.date, str] = field(default_factory=dict)
+    before: Mapping[str, str] = field(default_factory=dict)
+    exists: Callable[[str], bool] = lambda path: False
+
+    def key(self, path: str, years: Years, dates: Iterable[dt.date]) -> str:
+        """What a list page is made from: its place, its year navigation, its entries' issues
+        (and so the shared inputs: templates, publication); "" when the keys are unknown."""
+        if not self.keys:
+            return ""
+        made = [path, repr(years), *(self.keys[day] for day in dict.fromkeys(dates))]
+        return hashlib.sha1("\0".join(made).encode(), usedforsecurity=False).hexdigest()
+
+    def unchanged(self, path: str, key: str) -> bool:
+        return bool(key) and self.before.get(path) == key and self.exists(path)
+
+
+@dataclass(frozen=True)
+class SitePages:
+    """The site-wide files rendered, and the key of every list page (rendered now or kept)."""
+
+    pages: list[Page]
+    lists: dict[str, str]
+
+
+def render_site_since(
+    publication: Publication, issues: Sequence[Issue], theme: Theme, lists: Lists
+) -> SitePages:
+    """Every site-wide file for the given (published) issues, newest first on each list, but
+    the list pages `lists` has as made from the same issues and inputs."""
     newest = sorted(issues, key=lambda issue: issue.date, reverse=True)
     bodies = body_index(newest)
     env = theme.environment
     context = {"pub": publication}
+    keys: dict[str, str] = {}
     pages = [
-        *_archive_pages(env.get_template("archive.html"), newest, context),
+        *_archive_pages(env.get_template("archive.html"), newest, context, lists, keys),
         _page(
             "bodies/index.html", env.get_template("bodies.html").render(bodies=bodies, **context)
         ),
@@ -49,11 +93,11 @@ def render_site(publication: Publication, issues: Sequence[Issue], theme: Theme)
         _page("404.html", env.get_template("404.html").render(**context)),
     ]
     for body, entries in bodies:
-        pages += _body_pages(env.get_template("body.html"), body, entries, context)
+        pages += _body_pages(env.get_template("body.html"), body, entries, context, lists, keys)
     pages.append(Page("feed.xml", render_feed(publication, newest, theme)))
     pages.append(_page("sitemap.xml", _sitemap(publication, newest, bodies, theme)))
     pages.append(_page("robots.txt", env.get_template("robots.txt").render(**context)))
-    return pages
+    return SitePages(pages, keys)
 
 
 def _search_page(env: Environment, newest: Sequence[Issue], context: Mapping[str, object]) -> str:
@@ -116,28 +160,48 @@ def _paged(
     listing: Listing,
     entries: Sequence[Entry],
     day: Callable[[Entry], dt.date],
+    lists: Lists,
+    keys: dict[str, str],
     **context: Any,
 ) -> Iterator[Page]:
     """The page of the latest entries of a list (newest first), then one page per year, each
-    with the navigation between the years."""
+    with the navigation between the years; but those `lists` has as unchanged. The key of
+    each goes into `keys`."""
     years = by_year(entries, day)
     counts = tuple((year, len(listed)) for year, listed in years.items())
     earlier = day(entries[LATEST]).year if len(entries) > LATEST else None
     pages = [(listing.home, entries[:LATEST], Years(counts, earlier=earlier))]
     pages += [(listing.year(year), listed, Years(counts, year)) for year, listed in years.items()]
     for path, listed, where in pages:
+        name = f"{path}index.html"
+        keys[name] = lists.key(name, where, map(day, listed))
+        if lists.unchanged(name, keys[name]):
+            continue
         root = "../" * path.count("/")
         html = template.render(
             entries=listed, total=len(entries), years=where, listing=listing, root=root, **context
         )
-        yield _page(f"{path}index.html", html)
+        yield _page(name, html)
 
 
 def _archive_pages(
-    template: Template, newest: Sequence[Issue], context: dict[str, Any]
+    template: Template,
+    newest: Sequence[Issue],
+    context: dict[str, Any],
+    lists: Lists,
+    keys: dict[str, str],
 ) -> Iterator[Page]:
     """The home page (the latest issues) and the archive's year pages (issues/2021/)."""
-    return _paged(template, Listing("", "issues/"), newest, lambda issue: issue.date, **context)
+    listing = Listing("", "issues/")
+    return _paged(template, listing, newest, _issue_date, lists, keys, **context)
+
+
+def _issue_date(issue: Issue) -> dt.date:
+    return issue.date
+
+
+def _entry_date(entry: tuple[Issue, TopItem]) -> dt.date:
+    return entry[0].date
 
 
 def _body_pages(
@@ -145,11 +209,13 @@ def _body_pages(
     body: IssuingBody,
     entries: list[tuple[Issue, TopItem]],
     context: dict[str, Any],
+    lists: Lists,
+    keys: dict[str, str],
 ) -> Iterator[Page]:
     """A body's page (its latest items) and its year pages (bodies/miit/2021/)."""
     folder = f"bodies/{slugify(body.abbreviation)}/"
     listing = Listing(folder, folder)
-    return _paged(template, listing, entries, lambda entry: entry[0].date, body=body, **context)
+    return _paged(template, listing, entries, _entry_date, lists, keys, body=body, **context)
 
 
 def body_index(issues: Sequence[Issue]) -> BodyIndex:
