@@ -216,5 +216,5 @@ def test_accepted_cases_build_to_pdf(built_sample: Sample, case: Case) -> None:
         assume(result.exit_code == 0)
         with limits(25):
             outputs, _ = build(project, [parse_date(SAMPLE)])
-        pdfs = [output.data for output in outputs if output.path.suffix == ".pdf"]
+        pdfs = [output.path.read_bytes() for output in outputs if output.path.suffix == ".pdf"]
         assert len(pdfs) == 1 and pdfs[0].startswith(b"%PDF-"), case

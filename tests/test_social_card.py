@@ -153,12 +153,12 @@ def test_a_card_made_from_the_same_inputs_is_kept_with_its_warnings(project: Pat
     root = find_project(project)
     card = root.build / "card.png"
     job = ('<p style="color: nonsense">Hello</p>', root.templates, 120, 63)
-    [(made, seconds, warnings)] = kept_pngs(root, [card], [job])
+    [(made, seconds, warnings)] = list(kept_pngs(root, [card], [job]))
     assert seconds > 0
     assert any("nonsense" in warning for warning in warnings)
     card.parent.mkdir(parents=True)
     card.write_bytes(made)
-    assert kept_pngs(root, [card], [job]) == [(made, 0.0, warnings)]  # 0 s: not made again
+    assert list(kept_pngs(root, [card], [job])) == [(made, 0.0, warnings)]  # 0 s: not made again
 
 
 @pytest.mark.parametrize("change", ["html", "template file", "png in build", "record"])

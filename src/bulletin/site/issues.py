@@ -60,23 +60,44 @@ class SiteIssues:
         return self.modelled.diagnostics
 
 
-def model_issues(project: Project, names: Sequence[str], *, strict: bool, drafts: bool) -> Modelled:
-    """Read, check and model the issues of these folder names, with the shared files.
+BATCH = 100
+"""Issues read and checked at a time: what is read of them (files, tokens) is let go before the
+next ones, so a first build of a large archive holds their models, not all their files."""
 
-    Raises ContentError when the check finds errors (or warnings, when strict). Without
+
+def model_issues(project: Project, names: Sequence[str], *, strict: bool, drafts: bool) -> Modelled:
+    """Read, check and model the issues of these folder names, with the shared files, `BATCH`
+    at a time.
+
+    Raises ContentError when the check finds errors in any (or warnings, when strict). Without
     `drafts`, a draft whose check fails is left out with one warning, so that an unfinished
     issue never stops the site; with it, drafts are checked like any issue.
     """
+    batches = [names[start : start + BATCH] for start in range(0, len(names), BATCH)] or [[]]
+    parts = [_model_batch(project, batch, drafts) for batch in batches]
+    diagnostics = sorted({d for part in parts for d in part.diagnostics})  # shared files: once
+    if has_errors(diagnostics, strict):
+        raise ContentError(diagnostics)
+    issues = {name: issue for part in parts for name, issue in part.issues.items()}
+    left_out = frozenset(name for part in parts for name in part.left_out)
+    return Modelled(issues, parts[0].publication, tuple(diagnostics), left_out)
+
+
+def _model_batch(project: Project, names: Sequence[str], drafts: bool) -> Modelled:
+    """Some issues read, checked and modelled, with their diagnostics, errors included."""
     from bulletin.content.read import read_project
     from bulletin.content.validate import validate
 
     checked = validate(read_project(project, [project.issues / name for name in names]))
     left_out = frozenset() if drafts else _failing_drafts(project, checked)
     diagnostics = _without(project, checked, left_out)
-    if has_errors(diagnostics, strict):
+    if checked.publication is None:  # the shared files failed: their errors say why
         raise ContentError(diagnostics)
-    assert checked.publication is not None  # the shared files passed
-    issues = {name: checked.issues[name] for name in checked.folders if name not in left_out}
+    issues = {
+        name: checked.issues[name]
+        for name in checked.folders
+        if name in checked.issues and name not in left_out  # those with errors are not
+    }
     return Modelled(issues, checked.publication, tuple(diagnostics), left_out)
 
 
