@@ -182,3 +182,16 @@ def test_a_deleted_pdf_is_made_again_with_no_page(site):
     assert written[0] == f"build/issues/{SAMPLE}/china-industries-{SAMPLE}.pdf"
     assert set(written[1:]) <= {f"build/issues/{SAMPLE}/card.png"}, "its print products only"
     assert pdf.is_file()
+
+
+def test_a_long_series_title_still_names_a_pdf_that_fits_a_file_system(tmp_path):
+    root = copy_project(tmp_path / "p")
+    series = "China Industries and the " + "Very Long Subtitle " * 12 + "中国产业" * 20
+    edit(root / "content/publication.yaml", "series: China Industries", f"series: {series}")
+    result = run(root, "build", SAMPLE, "--no-pdf")
+    assert result.returncode == 0, result.stderr
+    result = run(root, "build", SAMPLE)
+    assert result.returncode == 0, result.stderr
+    [pdf] = (root / "build/issues" / SAMPLE).glob("*.pdf")
+    assert len(pdf.name.encode()) <= 130 and pdf.name.endswith(f"-{SAMPLE}.pdf")
+    assert pdf.name.startswith("china-industries-and-the-very-long-subtitle-")

@@ -378,6 +378,10 @@ def _made(found: _Found) -> tuple[dt.date, int, int]:
     return found[:3]
 
 
+SLUG_BYTES = 100
+"""The most of a PDF's file name the series takes, in bytes (UTF-8)."""
+
+
 def issue_path(date: dt.date) -> str:
     """The path of an issue's page within the site: issues/2021-11-02/."""
     return f"issues/{date.isoformat()}/"
@@ -446,5 +450,7 @@ class Issue:
 
     @property
     def slug(self) -> str:
-        """The file stem of the issue's PDF: series and date, e.g. china-industries-2021-11-02."""
-        return f"{slugify(self.publication.series)}-{self.date.isoformat()}"
+        """The file stem of the issue's PDF: series and date, e.g. china-industries-2021-11-02;
+        the series cut to 100 bytes, so that the name fits a file system's 255."""
+        series = slugify(self.publication.series).encode()[:SLUG_BYTES]
+        return f"{series.decode(errors='ignore').strip('-')}-{self.date.isoformat()}"
