@@ -338,15 +338,27 @@ def load_issues(
     return issues
 
 
+_LOADED: dict[str, tuple[tuple[int, int], str, object]] = {}
+"""The issues this process unpickled or pickled, by pickle file, with the file's size and time
+and their key: a long-lived process (the preview) unpickles each issue once, and again only
+when its file changed."""
+
+
 def _unpickle(path: Path, key: str) -> object:
     """What was pickled at `path` with `key`, or None."""
     try:
+        status = os.stat(path)
+        signature = (status.st_size, status.st_mtime_ns)
+        match _LOADED.get(str(path)):
+            case (known, stored_key, issue) if known == signature:
+                return issue if stored_key == key else None
         stored = pickle.loads(path.read_bytes())
     except Exception:  # a damaged pickle fails in many ways; each means "model it again"
         return None
     match stored:
-        case (str(stored_key), issue) if stored_key == key:
-            return issue
+        case (str(stored_key), issue):
+            _LOADED[str(path)] = (signature, stored_key, issue)
+            return issue if stored_key == key else None
     return None
 
 
