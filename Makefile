@@ -53,6 +53,9 @@ benchmark: setup
 	$(BIN)/python benchmarks/links.py
 	$(BIN)/python benchmarks/archive.py
 	$(BIN)/python benchmarks/importing.py
+	$(BIN)/python benchmarks/serve.py
+	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/pages.py
 
 setup: system-packages $(STAMP) $(AXE) $(VALIDATORS)
 
