@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import bulletin
 from bulletin import project as projects
 from bulletin.diagnostics import Diagnostic, Severity
 from bulletin.errors import BulletinError, ContentError
@@ -20,6 +21,7 @@ from bulletin.report import Quiet
 from bulletin.site import build, issues, printing
 from bulletin.site.cache import (
     FOLDER,
+    RECENT_NS,
     BuildState,
     Inputs,
     fingerprint_inputs,
@@ -228,10 +230,14 @@ def test_a_new_issue_is_stale(project):
 
 
 def _aged(project: projects.Project) -> None:
-    """Date every file and folder of the project an hour back, as if edited long ago."""
+    """Date every file and folder of the project an hour back, as if edited long ago; and wait
+    until bulletin's own code (an input too) was not changed in the last seconds either."""
     hour_ago = time.time() - 3600
     for path in [project.root, *project.root.rglob("*")]:
         os.utime(path, (hour_ago, hour_ago))
+    code = Path(bulletin.__file__).parent.rglob("*.py")
+    newest = max(path.stat().st_mtime_ns for path in code)
+    time.sleep(max(0.0, (newest + RECENT_NS - time.time_ns()) / 1e9 + 0.1))
 
 
 def test_inputs_are_remembered_and_known_again_without_listing_a_folder(project):
@@ -243,8 +249,12 @@ def test_inputs_are_remembered_and_known_again_without_listing_a_folder(project)
     assert fingerprint_inputs(project, VARIANT, False) == inputs
 
 
-@pytest.mark.parametrize("change", ["edit", "add", "remove", "template", "damaged"])
+@pytest.mark.parametrize(
+    "change", ["edit", "add", "remove", "template", "damaged", "recorded", "new issue"]
+)
 def test_any_change_forgets_the_remembered_inputs(project, change):
+    if change == "recorded":
+        (project.archive / SAMPLE).mkdir(parents=True)  # archive/ is there, not SECOND's
     _aged(project)
     settings = (VARIANT, "False")
     inputs = fingerprint_inputs(project, VARIANT, False)
@@ -256,6 +266,11 @@ def test_any_change_forgets_the_remembered_inputs(project, change):
         (project.issues / SECOND / "top/notes.txt").write_text("x", encoding="utf-8")
     elif change == "remove":
         (project.issues / SECOND / "worth-noting.md").unlink()
+    elif change == "recorded":  # archive/ had no folder for it: now it has
+        (project.archive / SECOND).mkdir(parents=True)
+        (project.archive / SECOND / "record.json").write_text("{}", encoding="utf-8")
+    elif change == "new issue":
+        add_issue(project.root, dt.date(2022, 1, 11))
     elif change == "template":
         with (project.templates / "web.css").open("a", encoding="utf-8") as css:
             css.write("\n")

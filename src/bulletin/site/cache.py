@@ -145,7 +145,10 @@ def remember_inputs(
     recent = time.time_ns() - RECENT_NS
     if any(mtime > recent for _, _, mtime in seen):
         return
-    data = (VERSION, settings, inputs.shared, dict(inputs.issues), inputs.site, seen)
+    folders = {path for path, size, _ in seen if size in (A_FOLDER, NOTHING)}
+    # a missing folder inside one seen is noticed by that one's time when it is made
+    kept = [s for s in seen if s[1] != NOTHING or os.path.dirname(s[0]) not in folders]
+    data = (VERSION, settings, inputs.shared, dict(inputs.issues), inputs.site, kept)
     with contextlib.suppress(OSError):  # only a cache: the next build fingerprints again
         write_atomic(project.root / FOLDER / "inputs.pickle", pickle.dumps(data, protocol=5))
 
