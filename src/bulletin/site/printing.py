@@ -76,9 +76,6 @@ def print_issues(
 ) -> Printed:
     """Make and write, for each issue, its PDF, then its social card and figures' PNG copies,
     each file as soon as it is made (atomically: a reader never sees half of one)."""
-    from bulletin.render.startup import cache_hyphenation
-
-    cache_hyphenation(project.root / FOLDER / "hyphenation")
     written: list[Written] = []
     warnings: list[Diagnostic] = []
     for path, (data, seconds, logged) in made(project, theme, issues, variant):
@@ -92,7 +89,11 @@ def print_issues(
 def made(
     project: Project, theme: Theme, issues: Sequence[Issue], variant: str
 ) -> Iterator[tuple[Path, Rendered]]:
-    """Each print product's path and what WeasyPrint made of it, in turn."""
+    """Each print product's path and what WeasyPrint made of it, in turn; the hyphenation
+    tables WeasyPrint parses kept in the project's cache (`startup`), for the workers too."""
+    from bulletin.render.startup import cache_hyphenation
+
+    cache_hyphenation(project.root / FOLDER / "hyphenation")
     yield from render_pdfs(project, theme, issues, variant)
     yield from render_cards(project, theme, issues)
     yield from render_figure_copies(project, issues)
