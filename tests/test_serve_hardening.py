@@ -133,6 +133,10 @@ def assert_refused(answer: Answer, status: int, words: str) -> None:
         ("since=1&since=1", "parameter since is given more than once"),
         ("since=1&x=2", "unknown parameter 'x'; it takes since"),
         ("&", "unknown parameter ''"),
+        ("since=1&pending=2", "pending must be 0 or 1, not '2'"),
+        ("since=1&pending=", "pending must be 0 or 1, not ''"),
+        ("since=1&pending=yes", "pending must be 0 or 1, not 'yes'"),
+        ("pending=1&pending=1", "parameter pending is given more than once"),
     ],
 )
 def test_since_is_a_build_number_or_the_events_are_refused(served, query, words):
